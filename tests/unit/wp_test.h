@@ -1,0 +1,33 @@
+/* Shared helpers for cmocka unit tests.
+ *
+ * wp_test_eal_init() starts EAL the way every unit test must: no hugepages,
+ * no shared runtime files (--no-shconf; --in-memory is refused with
+ * --no-huge in DPDK 22.11), no PCI scan, and a --file-prefix unique to
+ * the test so parallel tests never collide. Tests that need more lcores
+ * pass them in `lcores` (DPDK --lcores syntax, e.g. "0@0,1@0").
+ */
+#ifndef WP_TEST_H
+#define WP_TEST_H
+
+#include <stdio.h>
+#include <unistd.h>
+#include <rte_eal.h>
+
+static inline int
+wp_test_eal_init(const char *name, const char *lcores)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "wpt-%s-%d", name, (int)getpid());
+	char *argv[] = {
+		(char *)name, "--no-huge", "--no-shconf", "--no-pci",
+		"--no-telemetry", "-m", "256", "--log-level=warning",
+		"--file-prefix", prefix, "--lcores", (char *)(lcores ? lcores : "0@0"),
+	};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0]));
+	int ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		fprintf(stderr, "%s: rte_eal_init failed (%d)\n", name, ret);
+	return ret < 0 ? ret : 0;
+}
+
+#endif
