@@ -45,6 +45,7 @@
 
 #include <warmpool/pool.h>
 #include "rand.h"
+#include "wp_mem.h"
 
 RTE_LOG_REGISTER(wp_pool_logtype, warmpool.pool, INFO);
 #define POOL_LOG(level, fmt, ...) \
@@ -285,7 +286,7 @@ wp_pool_create(const struct wp_pool_params *params, uint16_t backend, int socket
 					   RTE_CACHE_LINE_SIZE);
 	total = off_wq + (size_t)wq_cap * sizeof(struct wp_waiter);
 
-	p = rte_zmalloc_socket("wp_pool", total, RTE_CACHE_LINE_SIZE, socket);
+	p = wp_zmalloc_socket("wp_pool", total, RTE_CACHE_LINE_SIZE, socket);
 	if (p == NULL) {
 		POOL_LOG(ERR, "backend %u: cannot allocate %zu bytes on socket %d",
 			 backend, total, socket);
@@ -316,7 +317,7 @@ wp_pool_create(const struct wp_pool_params *params, uint16_t backend, int socket
 void
 wp_pool_free(struct wp_pool *p)
 {
-	rte_free(p);
+	wp_mfree(p);
 }
 
 /* ---- the request path ------------------------------------------------- */

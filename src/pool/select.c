@@ -19,6 +19,7 @@
 
 #include <warmpool/pool.h>
 #include "rand.h"
+#include "wp_mem.h"
 
 /* Owned by one worker. Invariant after refresh: up[0..nup) are the indexes
  * of attached UP pools and cum[i] is the sum of their weights up to i. */
@@ -44,7 +45,7 @@ wp_selector_create(unsigned nbackends, int socket, uint64_t seed)
 	}
 	sz = sizeof(*s) + nbackends * (sizeof(*s->pool) + sizeof(*s->weight) +
 				       sizeof(*s->up) + sizeof(*s->cum)) + 64;
-	s = rte_zmalloc_socket("wp_selector", sz, RTE_CACHE_LINE_SIZE, socket);
+	s = wp_zmalloc_socket("wp_selector", sz, RTE_CACHE_LINE_SIZE, socket);
 	if (s == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -61,7 +62,7 @@ wp_selector_create(unsigned nbackends, int socket, uint64_t seed)
 void
 wp_selector_free(struct wp_selector *s)
 {
-	rte_free(s);
+	wp_mfree(s);
 }
 
 int
