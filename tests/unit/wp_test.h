@@ -9,6 +9,7 @@
 #ifndef WP_TEST_H
 #define WP_TEST_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <rte_eal.h>
@@ -28,6 +29,21 @@ wp_test_eal_init(const char *name, const char *lcores)
 	if (ret < 0)
 		fprintf(stderr, "%s: rte_eal_init failed (%d)\n", name, ret);
 	return ret < 0 ? ret : 0;
+}
+
+/* rte_eal_cleanup(), then remove the test's runtime directory
+ * (/var/run/dpdk/<file-prefix>): EAL leaves it behind, empty with
+ * --no-shconf, and one per test run adds up. rmdir() only removes it if
+ * empty, so nothing of anybody else's can go. */
+static inline void
+wp_test_eal_cleanup(void)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	if (dir[0] != '\0')
+		rmdir(dir);
 }
 
 #endif

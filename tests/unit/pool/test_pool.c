@@ -815,6 +815,6 @@ main(void)
 	};
 	int failed = cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 	free(F);
-	rte_eal_cleanup();
+	wp_test_eal_cleanup();
 	return failed;
 }

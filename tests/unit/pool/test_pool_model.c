@@ -504,6 +504,6 @@ main(void)
 		cmocka_unit_test(test_model_random),
 	};
 	int failed = cmocka_run_group_tests_name("pool_model", tests, NULL, NULL);
-	rte_eal_cleanup();
+	wp_test_eal_cleanup();
 	return failed;
 }

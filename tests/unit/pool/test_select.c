@@ -123,6 +123,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_least_outstanding, setup, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("select", tests, NULL, NULL);
-	rte_eal_cleanup();
+	wp_test_eal_cleanup();
 	return failed;
 }
