@@ -75,18 +75,27 @@ cmd_build() {
 }
 
 # Reserve and mount hugepages when we can; say so when we cannot. Callers
-# then pass --no-huge (or not) according to free_hugepages.
+# then pass --no-huge (or not) according to free_hugepages. What was
+# changed is remembered so hugepages_restore can undo it (the demo does).
+HP_PREV=""
+HP_MOUNTED=""
 cmd_hugepages() {
 	local want=1024 have
-	have=$(awk '/^HugePages_Total:/ {print $2}' /proc/meminfo)
-	if [ "${have:-0}" -lt "$want" ] && [ -w /proc/sys/vm/nr_hugepages ]; then
-		echo "$want" > /proc/sys/vm/nr_hugepages 2>/dev/null || true
+	have=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+	if [ "$have" -lt "$want" ] && [ -w /proc/sys/vm/nr_hugepages ]; then
+		echo "$want" > /proc/sys/vm/nr_hugepages 2>/dev/null && HP_PREV=$have || true
 	fi
 	if ! grep -qs ' hugetlbfs ' /proc/mounts && [ "$(id -u)" -eq 0 ]; then
 		mkdir -p /dev/hugepages
-		mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages 2>/dev/null || true
+		mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages 2>/dev/null \
+			&& HP_MOUNTED=/dev/hugepages || true
 	fi
 	log "hugepages: $(free_hugepages) free x 2 MiB"
+}
+
+hugepages_restore() {
+	[ -n "$HP_MOUNTED" ] && umount "$HP_MOUNTED" 2>/dev/null || true
+	[ -n "$HP_PREV" ] && echo "$HP_PREV" > /proc/sys/vm/nr_hugepages 2>/dev/null || true
 }
 
 free_hugepages() {
@@ -109,6 +118,7 @@ cmd_demo() {
 	cmd_deps
 	cmd_build
 	cmd_hugepages || true
+	trap hugepages_restore EXIT
 	log "the appliance is not built yet: the demo runs the session-pool benchmark"
 	# shellcheck disable=SC2046
 	"$BUILD/perf/pool_bench" $(eal_mem_args) --no-pci --no-telemetry \

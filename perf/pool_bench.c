@@ -260,13 +260,19 @@ cmp_double(const void *a, const void *b)
 static double
 median_of(enum kind kind, unsigned nthreads)
 {
+	const bool tty = isatty(STDERR_FILENO);
 	double v[MAX_RUNS];
 	for (unsigned r = 0; r < runs; r++) {
 		v[r] = run_once(kind, nthreads);
-		fprintf(stderr, "\r  %-14s %u thread(s): run %u/%u  %.2f ns   ", kind_name[kind],
-			nthreads, r + 1, runs, v[r]);
+		if (tty) /* progress in place on a terminal */
+			fprintf(stderr, "\r  %-14s %u thread(s): run %u/%u  %.2f ns   ",
+				kind_name[kind], nthreads, r + 1, runs, v[r]);
 	}
-	fprintf(stderr, "\r%60s\r", "");
+	if (tty)
+		fprintf(stderr, "\r%60s\r", "");
+	else
+		fprintf(stderr, "  %-14s %u thread(s): %u runs done\n", kind_name[kind],
+			nthreads, runs);
 	qsort(v, runs, sizeof(v[0]), cmp_double);
 	return v[runs / 2];
 }
