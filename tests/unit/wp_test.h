@@ -10,7 +10,9 @@
 #define WP_TEST_H
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 #include <rte_eal.h>
 
@@ -44,6 +46,16 @@ wp_test_eal_cleanup(void)
 	rte_eal_cleanup();
 	if (dir[0] != '\0')
 		rmdir(dir);
+}
+
+/* Wall-clock monotonic nanoseconds, for the tests that time real threads. */
+static inline uint64_t
+wp_test_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 #endif

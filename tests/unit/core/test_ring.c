@@ -18,15 +18,6 @@
 
 #include "wp_test.h"
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 make_rec(struct wp_telem_rec *r, uint32_t seq)
 {
@@ -141,7 +132,6 @@ test_cmd_full_enobufs(void **state)
 	enum { N = 4 };
 	struct wp_ring_pair *rp;
 	struct wp_cmd c, out[N];
-	uint64_t t0, dt;
 	unsigned int i;
 
 	(void)state;
@@ -152,14 +142,13 @@ test_cmd_full_enobufs(void **state)
 		c.seq = i;
 		assert_int_equal(wp_cmd_send(rp, &c), 0);
 	}
-	/* full: refused at once, many times, nothing changes */
-	t0 = now_ns();
+	/* full: refused at once, many times, nothing changes. There is no
+	 * consumer thread, so a send that blocked or retried would never
+	 * return and the test would hit its timeout: no clock needed. */
 	for (i = 0; i < 1000; i++) {
 		c.seq = 1000 + i;
 		assert_int_equal(wp_cmd_send(rp, &c), -ENOBUFS);
 	}
-	dt = now_ns() - t0;
-	assert_true(dt < 200ull * 1000 * 1000); /* no blocking, no retry loop */
 	assert_int_equal(rte_ring_count(rp->cmd), N);
 
 	/* one slot freed, one send accepted, the refused ones never arrived */
@@ -182,13 +171,12 @@ test_telem_full_drops_counted(void **state)
 	struct wp_ring_pair *rp;
 	struct wp_telem_rec r, out[N + K];
 	unsigned int i, ok = 0, dropped = 0, got;
-	uint64_t t0, dt;
 
 	(void)state;
 	rp = wp_ring_pair_create(0, 4, N, SOCKET_ID_ANY);
 	assert_non_null(rp);
 
-	t0 = now_ns();
+	/* single-threaded, no consumer: a push that waited would hang here */
 	for (i = 0; i < N + K; i++) {
 		int ret;
 
@@ -203,8 +191,6 @@ test_telem_full_drops_counted(void **state)
 		/* the first N fit, the rest are dropped */
 		assert_int_equal(ret, i < N ? 0 : -ENOBUFS);
 	}
-	dt = now_ns() - t0;
-	assert_true(dt < 200ull * 1000 * 1000);
 	assert_int_equal(ok, N);
 	assert_int_equal(dropped, K);
 	assert_int_equal(wp_telem_drops(rp), K);
