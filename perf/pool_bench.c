@@ -36,6 +36,7 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include <warmpool/clock.h>
 #include <warmpool/pool.h>
 
 #define NSESS 256
@@ -132,14 +133,6 @@ warm_pool_create(struct wp_bench_ctx *c, unsigned nsess, int socket)
 
 /* ---- measured loops -------------------------------------------------- */
 
-static inline uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 struct job {
 	enum kind kind;
 	atomic_uint *ready;
@@ -160,7 +153,7 @@ run_loop(void *arg)
 	atomic_fetch_add(j->ready, 1);
 	while (atomic_load(j->ready) < j->nthreads)
 		; /* start together */
-	t0 = now_ns();
+	t0 = wp_clock_ns();
 	switch (j->kind) {
 	case K_WARMPOOL: {
 		struct wp_pool *p = wctx[me].pool;
@@ -208,7 +201,7 @@ run_loop(void *arg)
 	default:
 		break;
 	}
-	t1 = now_ns();
+	t1 = wp_clock_ns();
 	sink += acc;
 	j->ns_per_pair[me] = (double)(t1 - t0) / (double)(rounds * BATCH);
 	return 0;
@@ -282,7 +275,7 @@ static double
 measured_bytes_per_session(unsigned n)
 {
 	struct rte_malloc_socket_stats a, b;
-	struct wp_bench_ctx *c = calloc(1, sizeof(*c) + 0);
+	struct wp_bench_ctx *c = calloc(1, sizeof(*c));
 	struct wp_pool_params prm;
 	struct wp_pool *p;
 

@@ -40,6 +40,7 @@
 #include <rte_pause.h>
 
 #include <warmpool/ring.h>
+#include <warmpool/clock.h>
 #include <warmpool/runtime.h>
 
 #include "wp_mem.h"
@@ -75,15 +76,6 @@ struct wp_runtime {
 /* Set by the signal handler, read by the control loop. */
 static volatile sig_atomic_t wp_stop_signo;
 
-static uint64_t
-wp_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ------------------------------------------------------------------ */
 /* Worker side                                                         */
 
@@ -95,7 +87,7 @@ wp_worker_rec_init(struct wp_worker_ctx *ctx, struct wp_telem_rec *rec,
 	rec->type = type;
 	rec->worker_id = (uint16_t)ctx->worker_id;
 	rec->seq = ctx->telem_seq++;
-	rec->ts_ns = wp_now_ns();
+	rec->ts_ns = wp_clock_ns();
 }
 
 static void
@@ -563,7 +555,7 @@ wp_runtime_run_control(struct wp_runtime *rt)
 		return -EINVAL;
 	interval_ns = (uint64_t)(rt->conf.stats_interval_ms ?
 			rt->conf.stats_interval_ms : 1000) * 1000000ull;
-	next_print = wp_now_ns() + interval_ns;
+	next_print = wp_clock_ns() + interval_ns;
 
 	while (!__atomic_load_n(&rt->stop_req, __ATOMIC_RELAXED) &&
 	       !wp_stop_signo) {
@@ -571,7 +563,7 @@ wp_runtime_run_control(struct wp_runtime *rt)
 
 		if (wp_runtime_poll_control(rt) == 0)
 			rte_delay_us_sleep(WP_CONTROL_IDLE_US);
-		now = wp_now_ns();
+		now = wp_clock_ns();
 		if (now >= next_print) {
 			if (rt->conf.verbose) {
 				char line[256];

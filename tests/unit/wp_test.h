@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <rte_eal.h>
+#include <warmpool/clock.h>
 
 static inline int
 wp_test_eal_init(const char *name, const char *lcores)
@@ -46,16 +47,6 @@ wp_test_eal_cleanup(void)
 	rte_eal_cleanup();
 	if (dir[0] != '\0')
 		rmdir(dir);
-}
-
-/* Wall-clock monotonic nanoseconds, for the tests that time real threads. */
-static inline uint64_t
-wp_test_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 #endif

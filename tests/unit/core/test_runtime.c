@@ -68,7 +68,7 @@ static void
 wait_all(struct wp_runtime *rt, int (*pred)(const struct wp_worker_view *,
 		const void *), const void *arg, const char *what)
 {
-	uint64_t end = wp_test_now_ns() + DEADLINE_NS;
+	uint64_t end = wp_clock_ns() + DEADLINE_NS;
 
 	for (;;) {
 		unsigned int i, ok = 0;
@@ -78,7 +78,7 @@ wait_all(struct wp_runtime *rt, int (*pred)(const struct wp_worker_view *,
 			ok += pred(wp_runtime_view(rt, i), arg) != 0;
 		if (ok == wp_runtime_workers(rt))
 			return;
-		if (wp_test_now_ns() > end)
+		if (wp_clock_ns() > end)
 			fail_msg("timed out waiting for %s", what);
 		nap_ms(1);
 	}
@@ -147,16 +147,16 @@ test_ping_pong_snapshots_stop(void **state)
 
 		memset(&ping, 0, sizeof(ping));
 		ping.type = WP_CMD_PING;
-		ping.args.ping.sent_ns = wp_test_now_ns();
+		ping.args.ping.sent_ns = wp_clock_ns();
 		assert_int_equal(wp_runtime_send(rt, i, &ping), 0);
 		assert_int_not_equal(ping.seq, 0);
 		seq[i] = ping.seq;
 	}
 	for (i = 0; i < NWORKERS; i++) {
 		const struct wp_worker_view *v = wp_runtime_view(rt, i);
-		uint64_t end = wp_test_now_ns() + DEADLINE_NS;
+		uint64_t end = wp_clock_ns() + DEADLINE_NS;
 
-		while (v->pongs == 0 && wp_test_now_ns() < end) {
+		while (v->pongs == 0 && wp_clock_ns() < end) {
 			wp_runtime_poll_control(rt);
 			nap_ms(1);
 		}
@@ -300,8 +300,8 @@ test_unknown_command_event(void **state)
 	rt = g_rt = wp_runtime_start(&c, NULL);
 	assert_non_null(rt);
 	/* wait for the start event, then send something nobody knows */
-	end = wp_test_now_ns() + DEADLINE_NS;
-	while (wp_runtime_view(rt, 1)->events == 0 && wp_test_now_ns() < end) {
+	end = wp_clock_ns() + DEADLINE_NS;
+	while (wp_runtime_view(rt, 1)->events == 0 && wp_clock_ns() < end) {
 		wp_runtime_poll_control(rt);
 		nap_ms(1);
 	}
