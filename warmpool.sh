@@ -18,7 +18,9 @@ PACKAGES=(
 	libbpf-dev libxdp-dev bpftool clang llvm
 	libcmocka-dev libinih-dev
 	libclang-rt-14-dev   # ASan/UBSan and libFuzzer runtimes for clang
-	iproute2 procps
+	iproute2 procps ethtool
+	libsodium-dev          # SipHash-2-4 for RFC 6528 ISNs and SYN cookies
+	python3 nftables iptables hping3 tcpdump   # Linux peers and faults in integration tests
 )
 
 log() { printf 'warmpool: %s\n' "$*" >&2; }
