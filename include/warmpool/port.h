@@ -115,4 +115,11 @@ void wp_portq_tx_held(struct wp_portq *q, int64_t now);
 /* Fill a struct wp_net_io for this queue with the port's offloads. */
 void wp_portq_io(struct wp_portq *q, const struct wp_port_info *info, struct wp_net_io *io);
 
+struct wp_net;
+
+/* One poll iteration of a worker for this queue: receive a burst, feed it
+ * to the stack, run due timers, send TX-held frames, flush. Returns the
+ * number of frames received (0 = idle, for adaptive back-off). */
+uint16_t wp_portq_poll(struct wp_portq *q, struct wp_net *net, int64_t now);
+
 #endif /* WARMPOOL_PORT_H */
