@@ -183,6 +183,13 @@ static const struct wp_tcp_cbs cli_cbs = {
 	.closed = cli_closed,
 };
 
+/* The stack's clock is signed nanoseconds. */
+static inline int64_t
+now_ns(void)
+{
+	return (int64_t)wp_clock_ns();
+}
+
 /* ---- set-up ------------------------------------------------------------------ */
 
 static int
@@ -219,7 +226,7 @@ side_init(struct side *s, const char *name, struct rte_ring *rx, struct rte_ring
 static void
 poll_both(void)
 {
-	int64_t now = wp_clock_ns();
+	int64_t now = now_ns();
 
 	wp_portq_poll(&A.q, A.net, now);
 	wp_portq_poll(&B.q, B.net, now);
@@ -305,7 +312,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	start_in_use = rte_mempool_in_use_count(mp);
-	t0 = wp_clock_ns();
+	t0 = now_ns();
 	if ((ret = side_init(&A, "wpA", r_ba, r_ab, mp, IP_A, t0)) < 0 ||
 	    (ret = side_init(&B, "wpB", r_ab, r_ba, mp, IP_B, t0)) < 0) {
 		fprintf(stderr, "tcp_ring_bench: port/stack set-up failed: %s\n", strerror(-ret));
@@ -320,8 +327,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	deadline = wp_clock_ns() + 5000000000LL;
-	while (connected_n < opt.conns && wp_clock_ns() < deadline)
+	deadline = now_ns() + 5000000000LL;
+	while (connected_n < opt.conns && now_ns() < deadline)
 		poll_both();
 	if (connected_n < opt.conns) {
 		fprintf(stderr, "tcp_ring_bench: only %" PRIu64 " of %u connections came up\n",
@@ -334,30 +341,30 @@ main(int argc, char **argv)
 	/* Measure. */
 	reqs0 = done_reqs;
 	bytes0 = bulk_bytes;
-	t0 = wp_clock_ns();
+	t0 = now_ns();
 	if (opt.requests != 0) {
 		while (done_reqs < opt.requests && failures == 0)
 			poll_both();
 	} else {
 		deadline = t0 + (int64_t)(opt.seconds * 1e9);
-		while (wp_clock_ns() < deadline)
+		while (now_ns() < deadline)
 			for (int i = 0; i < 64; i++)
 				poll_both();
 	}
-	t1 = wp_clock_ns();
+	t1 = now_ns();
 	stop_sending = 1;
 
 	/* Close everything and check that nothing is left behind. */
 	for (unsigned i = 0; i < opt.conns; i++)
 		if (cs[i].c != NULL)
 			wp_tcp_close(cs[i].c);
-	deadline = wp_clock_ns() + 2000000000LL;
+	deadline = now_ns() + 2000000000LL;
 	struct wp_net_stats sa, sb;
 	do {
 		poll_both();
 		wp_net_stats(A.net, &sa);
 		wp_net_stats(B.net, &sb);
-	} while ((sa.tcp_conns || sb.tcp_conns) && wp_clock_ns() < deadline);
+	} while ((sa.tcp_conns || sb.tcp_conns) && now_ns() < deadline);
 
 	double secs = (double)(t1 - t0) / 1e9;
 	double rps = (double)(done_reqs - reqs0) / secs;
@@ -385,7 +392,7 @@ main(int argc, char **argv)
 	wp_port_close(A.info.port_id);
 	wp_port_close(B.info.port_id);
 	/* Frames still in the rings belong to nobody now. */
-	struct rte_mbuf *m;
+	struct rte_mbuf *m = NULL;
 	while (rte_ring_dequeue(r_ab, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	while (rte_ring_dequeue(r_ba, (void **)&m) == 0)
