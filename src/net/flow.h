@@ -20,7 +20,7 @@ struct wp_flow_table;
 /* `name` must be unique among live tables (e.g. "wp_flow_w3"). */
 struct wp_flow_table *wp_flow_table_create(const char *name, uint32_t capacity, int socket);
 void wp_flow_table_free(struct wp_flow_table *ft);
-/* -EEXIST, -ENOSPC. */
+/* -EEXIST, -ENOSPC; -EINVAL if v is NULL (lookup's "not found"). */
 int wp_flow_add(struct wp_flow_table *ft, const struct wp_flow_key *k, void *v);
 void *wp_flow_lookup(const struct wp_flow_table *ft, const struct wp_flow_key *k);
 /* -ENOENT. */
