@@ -91,6 +91,9 @@ void wp_ipv4_input(struct wp_net *net, struct rte_mbuf *m);  /* data at IP heade
  * route (m dropped and counted). */
 int wp_ipv4_output(struct wp_net *net, struct rte_mbuf *m, uint32_t dst, uint8_t proto);
 bool wp_ipv4_is_local(const struct wp_net *net, uint32_t ip);
+/* wp_csum_partial over `len` bytes of the chain `m` from offset `off`
+ * (segments of any length); -1 if the chain is shorter than off + len. */
+int64_t wp_net_csum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t sum);
 
 /* ---- icmp.c ---- */
 void wp_icmp_input(struct wp_net *net, struct rte_mbuf *m, uint32_t src); /* data at ICMP header */

@@ -62,7 +62,10 @@ int wp_parse_ipv4(const uint8_t *p, uint32_t len, int csum_ok_hw, struct wp_ipv4
 int wp_parse_tcp(const uint8_t *p, uint32_t len, uint32_t src, uint32_t dst,
 		 int csum_ok_hw, struct wp_tcp_view *v);
 
-/* Internet checksum helpers (RFC 1071), host-order results folded to 16 bits. */
+/* Internet checksum helpers (RFC 1071), host-order results folded to 16 bits.
+ * wp_csum_partial adds the bytes as big-endian 16-bit words to `sum`;
+ * wp_csum_fold folds and complements: the value to store (htons) in a
+ * checksum field, and 0 when the summed bytes include a correct one. */
 uint32_t wp_csum_partial(const void *p, uint32_t len, uint32_t sum);
 uint16_t wp_csum_fold(uint32_t sum);
 /* Pseudo-header sum for src, dst, proto, L4 length. */
