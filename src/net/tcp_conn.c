@@ -611,7 +611,7 @@ void
 wp_tcp_recved(struct wp_tcp_conn *c, uint32_t len)
 {
 	const struct wp_net_conf *cf = &c->tcp->net->conf;
-	uint32_t thresh, right;
+	uint32_t thresh, right, adv;
 
 	if (c->zombie || c->state == WP_TCP_CLOSED)
 		return;
@@ -620,14 +620,26 @@ wp_tcp_recved(struct wp_tcp_conn *c, uint32_t len)
 	    c->state != WP_TCP_FIN_WAIT_2)
 		return;
 	/* receiver SWS avoidance (RFC 9293 3.8.6.2.2): update when the right
-	 * edge can move by min(rcvbuf/2, MSS) */
+	 * edge can move by min(rcvbuf/2, MSS), and (like Linux) only when
+	 * that at least doubles the window the peer knows, so an application
+	 * that keeps up does not turn every delayed ACK into an immediate one */
 	thresh = cf->rcvbuf / 2 < c->tcp->our_mss ? cf->rcvbuf / 2 : c->tcp->our_mss;
-	right = c->rcv_nxt + wp_tcp_rcv_space(c);
-	if (seq_gt(right, c->rcv_adv) && right - c->rcv_adv >= thresh) {
-		wp_tcp_conn_get(c);
-		wp_tcp_send_ack(c);
-		wp_tcp_conn_put(c);
+	{
+		uint32_t w = wp_tcp_rcv_space(c) >> c->rcv_wscale;
+
+		right = c->rcv_nxt + ((w > 65535 ? 65535 : w) << c->rcv_wscale);
 	}
+	adv = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	if (!seq_gt(right, c->rcv_adv) || right - c->rcv_adv < thresh ||
+	    right - c->rcv_nxt < 2 * adv)
+		return;
+	if (c->in_rx) {
+		c->wnd_update = true;      /* the ACK after this delivery carries it */
+		return;
+	}
+	wp_tcp_conn_get(c);
+	wp_tcp_send_ack(c);
+	wp_tcp_conn_put(c);
 }
 
 int
@@ -706,7 +718,7 @@ wp_tcp_info(const struct wp_tcp_conn *c, struct wp_tcp_info *o)
 	o->sack_ok = c->sack_ok;
 	o->ts_ok = c->ts_ok;
 	o->srtt_ns = c->srtt;
-	o->rto_ns = c->rto;
+	o->rto_ns = wp_tcp_rto_now(c);
 	o->send_queued = c->sq_bytes;
 	o->retransmits = c->retransmits;
 }

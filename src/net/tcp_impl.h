@@ -108,6 +108,8 @@ struct wp_tcp_conn {
 	bool rtt_timing;      /* rtt_seq/rtt_start valid (Karn) */
 	bool persist;         /* the RTX timer is a persist timer */
 	bool cookie;          /* created from a SYN cookie */
+	bool in_rx;           /* inside the `data` callback */
+	bool wnd_update;      /* recved() there wants a window update */
 	uint16_t busy;
 
 	/* send sequence space */
@@ -239,6 +241,8 @@ void wp_tcp_ack_schedule(struct wp_tcp_conn *c, uint32_t seglen);
 uint32_t wp_tcp_rcv_space(const struct wp_tcp_conn *c);
 /* Timers. */
 void wp_tcp_rtx_arm(struct wp_tcp_conn *c);
+/* The current retransmission timeout, backoff applied, capped. */
+int64_t wp_tcp_rto_now(const struct wp_tcp_conn *c);
 void wp_tcp_timer_arm(struct wp_tcp_conn *c, enum wp_tcp_timer_kind k, int64_t when);
 void wp_tcp_timer_cancel(struct wp_tcp_conn *c, enum wp_tcp_timer_kind k);
 void wp_tcp_timer_fire(struct wp_tcp_conn *c, enum wp_tcp_timer_kind k);

@@ -203,7 +203,9 @@ deliver(struct wp_tcp_conn *c, struct rte_mbuf *m, uint32_t len)
 		return;
 	}
 	c->rcv_unread += len;
+	c->in_rx = true;
 	c->cbs.data(c->arg, c, m);
+	c->in_rx = false;
 }
 
 static void fin_received(struct wp_tcp_conn *c);
@@ -328,7 +330,7 @@ data_in(struct wp_tcp_conn *c, struct rte_mbuf *m, const struct seg *s)
 		}
 		if (c->peer_fin)
 			return;
-		if (had_ooo || c->ooo != NULL)
+		if (had_ooo || c->ooo != NULL || c->wnd_update)
 			wp_tcp_send_ack(c);    /* filled (part of) a hole */
 		else if (len > 0)
 			wp_tcp_ack_schedule(c, len);
@@ -570,7 +572,7 @@ sync_input(struct wp_tcp_conn *c, struct rte_mbuf *m, const struct seg *s)
 	struct wp_net *net = tcp->net;
 	const struct wp_net_conf *cf = &net->conf;
 	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-	bool has_ts = s->o.present & WP_TCPOPT_TS;
+	bool has_ts = s->o.present & WP_TCPOPT_TS, force_ack = false;
 	struct seg t = *s;
 
 	/* our SYN-ACK was lost: the peer repeats its SYN */
@@ -601,9 +603,11 @@ sync_input(struct wp_tcp_conn *c, struct rte_mbuf *m, const struct seg *s)
 	/* 1. sequence number */
 	if (!seq_acceptable(c, s, wnd)) {
 		if (wnd == 0 && s->seq == c->rcv_nxt && !(s->flags & WP_TH_SYN)) {
-			/* zero window: keep the ACK (and RST), not the text */
+			/* zero window: keep the ACK (and RST), not the text,
+			 * and answer with an ACK (RFC 9293 3.10.7.4) */
 			t.len = 0;
 			t.flags &= (uint8_t)~WP_TH_FIN;
+			force_ack = !(s->flags & WP_TH_RST) && seg_len(s) > 0;
 		} else {
 			if (!(s->flags & WP_TH_RST)) {
 				if (s->len > 0 && seq_leq(s->seq + s->len, c->rcv_nxt))
@@ -755,8 +759,15 @@ sync_input(struct wp_tcp_conn *c, struct rte_mbuf *m, const struct seg *s)
 			wp_tcp_send_ack(c);
 		rte_pktmbuf_free(m);
 	}
-	if (!c->zombie)
+	if (c->zombie)
+		return;
+	{
+		uint64_t before = net->stats.tcp_segs_out;
+
 		wp_tcp_output(c);
+		if (force_ack && net->stats.tcp_segs_out == before)
+			wp_tcp_send_ack(c);
+	}
 }
 
 static void

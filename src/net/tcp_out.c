@@ -305,6 +305,7 @@ wp_tcp_xmit(struct wp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	}
 	if (flags & WP_TH_ACK) {
 		c->ack_bytes = 0;
+		c->wnd_update = false;
 		c->last_ack_sent = c->rcv_nxt;
 		wp_tcp_timer_cancel(c, WP_TT_DELACK);
 	}
@@ -444,8 +445,8 @@ wp_tcp_timer_cancel(struct wp_tcp_conn *c, enum wp_tcp_timer_kind k)
 		wp_timer_cancel(&c->tcp->wheel, &c->t[k]);
 }
 
-static int64_t
-backed_off(const struct wp_tcp_conn *c)
+int64_t
+wp_tcp_rto_now(const struct wp_tcp_conn *c)
 {
 	int64_t max = c->tcp->net->conf.rto_max_ns, t = c->rto;
 	uint8_t i;
@@ -459,14 +460,14 @@ void
 wp_tcp_rtx_arm(struct wp_tcp_conn *c)
 {
 	c->persist = false;
-	wp_tcp_timer_arm(c, WP_TT_RTX, c->tcp->net->now + backed_off(c));
+	wp_tcp_timer_arm(c, WP_TT_RTX, c->tcp->net->now + wp_tcp_rto_now(c));
 }
 
 static void
 persist_arm(struct wp_tcp_conn *c)
 {
 	c->persist = true;
-	wp_tcp_timer_arm(c, WP_TT_RTX, c->tcp->net->now + backed_off(c));
+	wp_tcp_timer_arm(c, WP_TT_RTX, c->tcp->net->now + wp_tcp_rto_now(c));
 }
 
 void
