@@ -92,6 +92,8 @@ struct wp_portq {
 	struct wp_impair *rx_impair;   /* NULL = off */
 	struct wp_impair *tx_impair;   /* NULL = off */
 	uint64_t rx_pkts, tx_pkts, tx_dropped;
+	int64_t tx_now;                /* clock of the last poll, for tx_impair */
+	bool tx_corrupts;              /* tx_impair corrupts: no TX csum offload */
 };
 
 /* Fill `q` for (port, queue); impairment confs may be NULL. */

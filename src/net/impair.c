@@ -278,6 +278,8 @@ wp_impair_corrupt(struct wp_impair *imp, struct rte_mbuf *m)
 		return m;
 	span = (uint32_t)m->data_len - 14;
 	rte_pktmbuf_mtod(m, uint8_t *)[14 + (r >> 3) % span] ^= (uint8_t)(1u << (r & 7));
+	/* whatever the NIC verified is no longer true */
+	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 	imp->st.corrupted++;
 	return m;
 }
