@@ -53,6 +53,8 @@ WPT_PREFIX=24
 
 wpt_log() { printf '[%s] %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$*"; }
 
+wpt_now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 wpt_skip() {
 	echo "SKIP: $*"
 	exit 77
@@ -252,7 +254,7 @@ wpt_tcpd_wait() {
 	wait "$WPT_TCPD_PID"
 	rc=$?
 	WPT_PIDS=$(echo "$WPT_PIDS" | sed "s/ $WPT_TCPD_PID\b//")
-	grep -E '^(summary|flows_left|stack_mbufs|mempool|close_reasons|drop |RESULT)' \
+	grep -E '^(summary|flows_left|stack_mbufs|mempool|close_reasons|drop |port |RESULT)' \
 		"$WPT_TMP/$name.out" | sed "s/^/  wp_tcpd $name: /"
 	[ "$rc" -eq 0 ] || wpt_fail "wp_tcpd ($name) exited $rc: $(grep '^RESULT' "$WPT_TMP/$name.out")"
 }
@@ -347,6 +349,15 @@ wpt_check_sha() {
 	wpt_log "SHA-256 equal on $n connection(s) ($snd $fo = $rcv $fi)"
 }
 
+# wpt_check_our_rst NAME: our stack sent and received no RST
+wpt_check_our_rst() {
+	local a b
+	a=$(wpt_stat "$1" tcp_rst_sent)
+	b=$(wpt_stat "$1" tcp_rst_recv)
+	[ "${a:-x}" = 0 ] && [ "${b:-x}" = 0 ] ||
+		wpt_fail "our stack: tcp_rst_sent=$a tcp_rst_recv=$b, want 0 and 0"
+}
+
 # ---- the peer namespace's view ----
 
 # wpt_nstat_snap FILE: absolute TCP/IP counters of the peer namespace
@@ -374,14 +385,27 @@ wpt_check_no_rst() {
 	wpt_log "peer kernel: no RSTs, no aborts, no checksum errors"
 }
 
-# wpt_peer_sockets: TCP sockets left in the peer namespace, not counting
-# listeners and TIME-WAIT; prints "left=N timewait=N"
+# wpt_peer_sockets [PORT]: TCP sockets left in the peer namespace (of
+# connections to or from PORT, if given), not counting listeners and
+# TIME-WAIT; prints "left=N timewait=N"
 wpt_peer_sockets() {
-	ip netns exec "$WPT_NS_PEER" ss -Htan | awk '
+	ip netns exec "$WPT_NS_PEER" ss -Htan | awk -v port="${1:-}" '
+		port != "" { n = split($4, l, ":"); m = split($5, r, ":")
+			     if (l[n] != port && r[m] != port) next }
 		$1 == "TIME-WAIT" { tw++; next }
 		$1 == "LISTEN" { next }
 		{ left++; if (left <= 5) print "  peer socket:", $0 > "/dev/stderr" }
 		END { printf "left=%d timewait=%d\n", left, tw }'
+}
+
+# wpt_check_peer_sockets PORT WANT_TIMEWAIT: nothing left but TIME-WAIT,
+# and exactly WANT_TIMEWAIT of those (who closed first holds TIME_WAIT)
+wpt_check_peer_sockets() {
+	local s
+	s=$(wpt_peer_sockets "$1")
+	echo "  peer sockets of port $1: $s"
+	[ "$s" = "left=0 timewait=$2" ] ||
+		wpt_fail "peer namespace, port $1: $s, want left=0 timewait=$2"
 }
 
 # ---- captures and faults ----

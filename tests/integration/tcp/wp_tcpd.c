@@ -92,6 +92,7 @@ struct opts {
 	struct wp_impair_conf imp_rx, imp_tx;
 	struct wp_net_conf nc;       /* TCP/stack knobs from the options */
 	bool echo_copy;
+	uint32_t max_connecting;     /* client: connects in progress at once */
 };
 
 static struct opts o;
@@ -150,6 +151,7 @@ usage(FILE *f)
 "  --mode sink|source|echo|rr|duplex  (default sink)\n"
 "  --conns N            client: concurrent connections (default 1)\n"
 "  --barrier            client: send nothing until all --conns are connected\n"
+"  --max-connecting N   client: at most N connects in progress at once\n"
 "  --bytes B            per connection per direction (rr: total request bytes)\n"
 "  --rr-size R          rr request size (default 1024)\n"
 "  --seed S             stream seed (default 1)\n"
@@ -258,7 +260,7 @@ parse_args(int argc, char **argv)
 	enum { O_IP = 256, O_LISTEN, O_CONNECT, O_CONNS, O_BYTES, O_MODE, O_RR,
 	       O_SEED, O_BARRIER, O_EXIT, O_TIMEOUT, O_EXPECT, O_IMPAIR,
 	       O_IMPAIR_TX, O_KA, O_RCVBUF, O_SNDBUF, O_MAXC, O_BACKLOG,
-	       O_NOCOOKIE, O_TW, O_RTOMIN, O_DELACK, O_MBUFS, O_ECHOCOPY };
+	       O_NOCOOKIE, O_TW, O_RTOMIN, O_DELACK, O_MBUFS, O_ECHOCOPY, O_MAXCONN };
 	static const struct option lo[] = {
 		{"ip", 1, 0, O_IP}, {"listen", 1, 0, O_LISTEN},
 		{"connect", 1, 0, O_CONNECT}, {"conns", 1, 0, O_CONNS},
@@ -272,7 +274,7 @@ parse_args(int argc, char **argv)
 		{"syn-backlog", 1, 0, O_BACKLOG}, {"no-syncookies", 0, 0, O_NOCOOKIE},
 		{"time-wait-ms", 1, 0, O_TW}, {"rto-min-ms", 1, 0, O_RTOMIN},
 		{"delack-ms", 1, 0, O_DELACK}, {"mbufs", 1, 0, O_MBUFS},
-		{"echo-copy", 0, 0, O_ECHOCOPY},
+		{"echo-copy", 0, 0, O_ECHOCOPY}, {"max-connecting", 1, 0, O_MAXCONN},
 		{"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
 	};
 	bool have_ip = false;
@@ -381,6 +383,7 @@ parse_args(int argc, char **argv)
 		case O_DELACK: o.nc.delack_ns = (int64_t)num("--delack-ms", optarg, 1000) * WPT_NS_MS; break;
 		case O_MBUFS: o.nb_mbufs = num("--mbufs", optarg, 4000000); break;
 		case O_ECHOCOPY: o.echo_copy = true; break;
+		case O_MAXCONN: o.max_connecting = num("--max-connecting", optarg, 1000000); break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
@@ -854,7 +857,9 @@ static uint32_t client_next;
 static void
 client_start(void)
 {
-	while (client_next < o.conns) {
+	while (client_next < o.conns &&
+	       (o.max_connecting == 0 ||
+		n_started - n_connected - n_connect_fail < o.max_connecting)) {
 		struct tconn *t = tconn_alloc();
 		struct wp_tcp_conn *c = NULL;
 		int r;
@@ -1203,6 +1208,12 @@ out_q:
 	}
 out_port:
 	if (port_up) {
+		struct rte_eth_stats es;
+		if (rte_eth_stats_get(port_id, &es) == 0)
+			printf("port ipackets=%" PRIu64 " opackets=%" PRIu64 " imissed=%" PRIu64
+			       " ierrors=%" PRIu64 " oerrors=%" PRIu64 " rx_nombuf=%" PRIu64 "\n",
+			       es.ipackets, es.opackets, es.imissed, es.ierrors, es.oerrors,
+			       es.rx_nombuf);
 		wp_port_close(port_id);
 		inuse_end = rte_mempool_in_use_count(mp);
 		printf("mempool baseline=%u end=%u leaked=%d (size %u; after the port was stopped and closed)\n",
