@@ -16,6 +16,24 @@
  * holds it lets go (busy count, see tcp_impl.h), so no caller ever touches
  * a recycled slot.
  *
+ * Choices the API leaves open, made here:
+ *  - a passive connection's argument starts as the listener's; `accepted`
+ *    may replace it with wp_tcp_set_arg();
+ *  - `closed` is called when the application's side is over: NORMAL on
+ *    entering TIME_WAIT (the slot lives on until 2 MSL, invisible to the
+ *    application) or when our FIN is acknowledged in LAST_ACK;
+ *  - wp_tcp_close() in FIN_WAIT_2 (or reaching it after close) arms a 60 s
+ *    orphan timer (Linux's tcp_fin_timeout): a peer that never sends its
+ *    FIN ends with closed(TIMEOUT);
+ *  - shutdown/close before the handshake completes sends the FIN once it
+ *    does; data can only be sent from ESTABLISHED/CLOSE_WAIT (-ENOTCONN);
+ *  - ephemeral ports: a per-stack cursor walks ephemeral_lo..hi and takes
+ *    the first port whose 4-tuple is free (one flow lookup per try);
+ *  - a window update on wp_tcp_recved() needs the right edge to move by
+ *    min(rcvbuf/2, MSS) (RFC 9293 receiver SWS) and, as in Linux, the
+ *    window the peer knows to at least double; inside the `data`
+ *    callback it rides on the ACK for that data instead.
+ *
  * Counting: every connection that gets a slot (active open, SYN_RECEIVED,
  * SYN cookie) ends with exactly one stats.tcp_closed[reason]; a
  * connection entering TIME_WAIT is counted (NORMAL) and gets its `closed`

@@ -15,6 +15,15 @@
  * that window (they are in [rcv_nxt, rcv_adv)), so they are counted when
  * they are delivered. The advertised right edge never moves left.
  *
+ * Choices: data on a SYN or SYN-ACK is not kept (the peer resends it);
+ * NewReno leaves recovery with cwnd = min(ssthresh, max(flight, MSS) +
+ * MSS) (RFC 6582 3.2 step 3, option 2); peer SACK blocks are parsed but
+ * recovery does not use them; a SYN for a tuple in TIME_WAIT with a higher
+ * sequence number or timestamp ends the TIME_WAIT and opens a new
+ * connection (RFC 6191 style, as Linux); RST in TIME_WAIT ends it (Linux's
+ * default, not RFC 1337); segments without a timestamp on a timestamp
+ * connection are accepted (as Linux, where RFC 7323 says drop).
+ *
  * Every segment that is not consumed (delivered, queued) is freed: through
  * wp_net_drop with its reason when it is refused, plainly when it was
  * processed (a pure ACK, a RST that ended a connection).

@@ -525,7 +525,7 @@ static const struct row rows[] = {
 static void
 t_state_table(void **st)
 {
-	static uint8_t pl[64];
+	static uint8_t pl[256];
 
 	(void)st;
 	for (size_t i = 0; i < RTE_DIM(rows); i++) {
@@ -541,6 +541,7 @@ t_state_table(void **st)
 		rcv0 = rcv;
 		s0 = stats();
 		closed0 = A.closed;
+		assert_true(r->plen <= sizeof(pl));
 		fill(pl, r->plen, 0);
 		{
 			struct wph_tcp_seg sg = {
@@ -1421,6 +1422,28 @@ t_icmp_errors(void **st)
 	rig_down();
 }
 
+/* ARP never resolves the next hop of a connect: closed(UNREACHABLE) when
+ * ARP gives up, through wp_tcp_unreachable(). */
+static void
+t_arp_failure_on_connect(void **st)
+{
+	struct wp_tcp_conn *c;
+	struct wp_net_stats s;
+
+	(void)st;
+	rig_up();
+	assert_int_equal(wp_tcp_connect(E.net, WPH_IP(198, 18, 0, 9), 80, 0, &CBS_ACTIVE, NULL, &c), 0);
+	A.c = c;
+	for (int i = 0; i < 10 && A.closed == 0; i++)
+		wph_advance(&E, WPH_S(1));
+	assert_int_equal(A.closed, 1);
+	assert_int_equal(A.reason, WP_TCP_CLOSE_UNREACHABLE);
+	s = stats();
+	assert_int_equal(s.tcp_conns, 0);
+	assert_int_equal(s.tcp_closed[WP_TCP_CLOSE_UNREACHABLE], 1);
+	rig_down();
+}
+
 static void
 t_unlisten_and_abort(void **st)
 {
@@ -1504,6 +1527,7 @@ main(void)
 		cmocka_unit_test(t_syn_cookies),
 		cmocka_unit_test(t_no_flow_rst_and_bad_input),
 		cmocka_unit_test(t_icmp_errors),
+		cmocka_unit_test(t_arp_failure_on_connect),
 		cmocka_unit_test(t_unlisten_and_abort),
 		cmocka_unit_test(t_send_errors),
 	};
