@@ -73,14 +73,26 @@ wpt_fail() {
 wpt_dump_logs() {
 	local f
 	[ -n "${WPT_TMP:-}" ] || return 0
-	for f in "$WPT_TMP"/*.out "$WPT_TMP"/*.err; do
+	for f in "$WPT_TMP"/*.out; do
 		[ -s "$f" ] || continue
-		echo "---- $(basename "$f") (last 40 lines) ----"
-		tail -n 40 "$f" | sed 's/^/  | /'
+		echo "---- $(basename "$f") (connection lines that passed and counters left out) ----"
+		grep -vE '^(conn .* ok$|stat |event )' "$f" | tail -n 25 | sed 's/^/  | /'
 	done
+	for f in "$WPT_TMP"/*.err; do
+		[ -s "$f" ] || continue
+		echo "---- $(basename "$f") (last 6 lines) ----"
+		tail -n 6 "$f" | cut -c1-300 | sed 's/^/  | /'
+	done
+	if [ -s "$WPT_TMP/n0" ] && [ -n "${WPT_NS_PEER:-}" ]; then
+		echo "---- peer kernel counters that moved since the start ----"
+		wpt_nstat_snap "$WPT_TMP/nfail"
+		awk 'NR == FNR { b[$1] = $2; next } ($2 - b[$1]) != 0 && $1 ~ /^(Tcp|TcpExt|Ip)/ {
+			printf "%s=+%d ", $1, $2 - b[$1] } END { print "" }' \
+			"$WPT_TMP/n0" "$WPT_TMP/nfail" | fold -w 160 | sed 's/^/  | /'
+	fi
 	if [ -s "$WPT_TMP/peer.pcap" ]; then
-		echo "---- peer.pcap (last 40 packets) ----"
-		tcpdump -nn -r "$WPT_TMP/peer.pcap" 2>/dev/null | tail -n 40 | sed 's/^/  | /'
+		echo "---- peer.pcap (last 25 packets; the file is kept) ----"
+		tcpdump -nn -r "$WPT_TMP/peer.pcap" 2>/dev/null | tail -n 25 | cut -c1-200 | sed 's/^/  | /'
 	fi
 }
 
@@ -104,6 +116,7 @@ wpt_cleanup() {
 	done
 	[ -n "${WPT_NS_APP:-}" ] && ip netns del "$WPT_NS_APP" 2>/dev/null
 	[ -n "${WPT_NS_PEER:-}" ] && ip netns del "$WPT_NS_PEER" 2>/dev/null
+	[ -n "${WPT_NS_MID:-}" ] && ip netns del "$WPT_NS_MID" 2>/dev/null
 	for p in ${WPT_PREFIXES:-}; do
 		for d in /var/run/dpdk "${XDG_RUNTIME_DIR:-/tmp}/dpdk" /tmp/dpdk; do
 			rmdir "$d/$p" 2>/dev/null
@@ -164,11 +177,40 @@ wpt_init() {
 	wpt_log "test $(basename "$0") on $WPT_TRANSPORT, names *-$WPT_S, work dir $WPT_TMP"
 }
 
-# Build the two namespaces and the veth between them.
+# Build the two namespaces and the veth between them. With WPT_MIDBOX=1
+# the veth is cut in two by a bridge in a third namespace (wpt-mid-$S):
+#   wpt-a-$S == wpt-m1-$S [bridge wpt-br-$S] wpt-m2-$S == wpt-p-$S
+# which is where wpt_loss drops frames. Loss must look like loss on the
+# wire to both ends: an nft drop in the peer's own OUTPUT hook is not that,
+# the Linux sender gets -EPERM back from ip_local_out, and a request socket
+# whose SYN-ACK retransmission fails that way is thrown away without a
+# trace (reqsk_timer_handler), so a lost handshake ACK plus a "lost"
+# SYN-ACK retransmission (0.25% of connections at 5% loss) left our client
+# established and the peer without the connection: RST on the first data.
+# Drops in the bridge's forward hook are invisible to both ends.
 wpt_topology_up() {
 	local ns i
 	ip netns add "$WPT_NS_PEER" || wpt_skip "cannot create a second network namespace"
-	if ! ip link add "$WPT_IF_APP" netns "$WPT_NS_APP" type veth \
+	if [ "${WPT_MIDBOX:-0}" = 1 ]; then
+		WPT_NS_MID=wpt-mid-$WPT_S
+		ip netns add "$WPT_NS_MID" || wpt_skip "cannot create a third network namespace"
+		ip netns exec "$WPT_NS_MID" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+		ip link add "$WPT_IF_APP" netns "$WPT_NS_APP" type veth \
+			peer name "wpt-m1-$WPT_S" netns "$WPT_NS_MID" 2>"$WPT_TMP/veth.err" ||
+			wpt_skip "cannot create a veth pair: $(cat "$WPT_TMP/veth.err")"
+		ip link add "wpt-m2-$WPT_S" netns "$WPT_NS_MID" type veth \
+			peer name "$WPT_IF_PEER" netns "$WPT_NS_PEER" ||
+			wpt_skip "cannot create a veth pair"
+		ip -n "$WPT_NS_MID" link add "wpt-br-$WPT_S" type bridge ||
+			wpt_skip "cannot create a bridge"
+		for i in "wpt-m1-$WPT_S" "wpt-m2-$WPT_S"; do
+			ip netns exec "$WPT_NS_MID" ethtool -K "$i" rx off tx off tso off gso off gro off \
+				>/dev/null 2>&1
+			ip -n "$WPT_NS_MID" link set "$i" master "wpt-br-$WPT_S" up
+		done
+		ip -n "$WPT_NS_MID" link set "wpt-br-$WPT_S" up
+	elif ! ip link add "$WPT_IF_APP" netns "$WPT_NS_APP" type veth \
 			peer name "$WPT_IF_PEER" netns "$WPT_NS_PEER" 2>"$WPT_TMP/veth.err"; then
 		wpt_skip "cannot create a veth pair: $(cat "$WPT_TMP/veth.err")"
 	fi
@@ -432,31 +474,29 @@ wpt_capture_stop() {
 	WPT_CAP_PID=""
 }
 
-# wpt_loss PERCENT: drop PERCENT % of IP packets both ways in the peer
-# namespace (nft numgen random; 0 removes the rules)
+# wpt_loss PERCENT: drop PERCENT % of the IPv4 frames each way in the
+# middle box (needs WPT_MIDBOX=1; nft numgen random in the bridge's forward
+# hook; 0 removes the rules)
 wpt_loss() {
 	local pm=$(($1 * 10))
-	ip netns exec "$WPT_NS_PEER" nft delete table inet wpt_loss 2>/dev/null
+	[ -n "${WPT_NS_MID:-}" ] || wpt_fail "wpt_loss needs WPT_MIDBOX=1"
+	ip netns exec "$WPT_NS_MID" nft delete table bridge wpt_loss 2>/dev/null
 	[ "$1" -eq 0 ] && return 0
-	ip netns exec "$WPT_NS_PEER" nft -f - <<EOF || wpt_fail "nft loss rules"
-table inet wpt_loss {
-	chain in {
-		type filter hook input priority -10; policy accept;
-		ip saddr $WPT_IP_APP numgen random mod 1000 < $pm counter drop
-	}
-	chain out {
-		type filter hook output priority -10; policy accept;
-		ip daddr $WPT_IP_APP numgen random mod 1000 < $pm counter drop
+	ip netns exec "$WPT_NS_MID" nft -f - <<EOF || wpt_fail "nft loss rules"
+table bridge wpt_loss {
+	chain lossfwd {
+		type filter hook forward priority 0; policy accept;
+		iifname "wpt-m1-$WPT_S" ether type ip numgen random mod 1000 < $pm counter drop
+		iifname "wpt-m2-$WPT_S" ether type ip numgen random mod 1000 < $pm counter drop
 	}
 }
 EOF
-	wpt_log "loss ${1}% both ways (nft numgen in $WPT_NS_PEER)"
+	wpt_log "loss ${1}% each way (nft numgen in the bridge of $WPT_NS_MID)"
 }
 
-# wpt_loss_counts: packets the loss rules dropped, "in=N out=N"
+# wpt_loss_counts: frames the loss rules dropped, "to_peer=N to_us=N"
 wpt_loss_counts() {
-	ip netns exec "$WPT_NS_PEER" nft list table inet wpt_loss 2>/dev/null |
-		awk '/chain in/ {c="in"} /chain out/ {c="out"} /counter packets/ {
-			for (i = 1; i <= NF; i++) if ($i == "packets") v[c] = $(i+1) }
-			END { printf "in=%d out=%d\n", v["in"], v["out"] }'
+	ip netns exec "$WPT_NS_MID" nft list table bridge wpt_loss 2>/dev/null |
+		awk '/counter packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") v[++n] = $(i+1) }
+			END { printf "to_peer=%d to_us=%d\n", v[1], v[2] }'
 }

@@ -134,6 +134,13 @@ static uint64_t tot_in, tot_out;
 static uint32_t close_count[WP_TCP_CLOSE__COUNT];
 static uint32_t peak_flows;
 static uint8_t gen[64 * 1024];
+static int64_t t_start;              /* for the t_ms= of event lines */
+
+static long
+t_ms(void)
+{
+	return (long)(((int64_t)wp_clock_ns() - t_start) / WPT_NS_MS);
+}
 
 static void
 on_signal(int sig)
@@ -165,7 +172,8 @@ usage(FILE *f)
 "  --impair-tx K=V,...  the same for TX\n"
 "  --keepalive IDLE_MS,INTVL_MS,PROBES\n"
 "  --rcvbuf N --sndbuf N --max-conns N --syn-backlog N --no-syncookies\n"
-"  --time-wait-ms N --rto-min-ms N --delack-ms N --mbufs N --echo-copy\n"
+"  --time-wait-ms N --rto-min-ms N --rto-initial-ms N --syn-retries N\n"
+"  --delack-ms N --mbufs N --echo-copy\n"
 "  --timeout-s T        give up after T seconds (exit 3; default 60)\n"
 "  -v, --verbose\n");
 }
@@ -260,7 +268,8 @@ parse_args(int argc, char **argv)
 	enum { O_IP = 256, O_LISTEN, O_CONNECT, O_CONNS, O_BYTES, O_MODE, O_RR,
 	       O_SEED, O_BARRIER, O_EXIT, O_TIMEOUT, O_EXPECT, O_IMPAIR,
 	       O_IMPAIR_TX, O_KA, O_RCVBUF, O_SNDBUF, O_MAXC, O_BACKLOG,
-	       O_NOCOOKIE, O_TW, O_RTOMIN, O_DELACK, O_MBUFS, O_ECHOCOPY, O_MAXCONN };
+	       O_NOCOOKIE, O_TW, O_RTOMIN, O_DELACK, O_MBUFS, O_ECHOCOPY, O_MAXCONN,
+	       O_RTOINIT, O_SYNRETRIES };
 	static const struct option lo[] = {
 		{"ip", 1, 0, O_IP}, {"listen", 1, 0, O_LISTEN},
 		{"connect", 1, 0, O_CONNECT}, {"conns", 1, 0, O_CONNS},
@@ -275,6 +284,7 @@ parse_args(int argc, char **argv)
 		{"time-wait-ms", 1, 0, O_TW}, {"rto-min-ms", 1, 0, O_RTOMIN},
 		{"delack-ms", 1, 0, O_DELACK}, {"mbufs", 1, 0, O_MBUFS},
 		{"echo-copy", 0, 0, O_ECHOCOPY}, {"max-connecting", 1, 0, O_MAXCONN},
+		{"rto-initial-ms", 1, 0, O_RTOINIT}, {"syn-retries", 1, 0, O_SYNRETRIES},
 		{"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
 	};
 	bool have_ip = false;
@@ -384,6 +394,8 @@ parse_args(int argc, char **argv)
 		case O_MBUFS: o.nb_mbufs = num("--mbufs", optarg, 4000000); break;
 		case O_ECHOCOPY: o.echo_copy = true; break;
 		case O_MAXCONN: o.max_connecting = num("--max-connecting", optarg, 1000000); break;
+		case O_RTOINIT: o.nc.rto_initial_ns = (int64_t)num("--rto-initial-ms", optarg, 600000) * WPT_NS_MS; break;
+		case O_SYNRETRIES: o.nc.syn_retries = (uint8_t)num("--syn-retries", optarg, 255); break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
@@ -493,7 +505,7 @@ cb_accepted(void *listen_arg, struct wp_tcp_conn *c)
 	n_started++;
 	tconn_begin(t, info.remote_port);
 	if (o.verbose >= 2 || (o.verbose && n_started <= 8))
-		printf("event accepted port=%u\n", t->cport);
+		printf("event accepted port=%u t_ms=%ld\n", t->cport, t_ms());
 	runq_push(t);
 }
 
@@ -507,7 +519,7 @@ cb_connected(void *arg, struct wp_tcp_conn *c)
 	t->c = c;
 	tconn_begin(t, info.local_port);
 	if (o.verbose >= 2 || (o.verbose && n_connected <= 8))
-		printf("event connected port=%u\n", t->cport);
+		printf("event connected port=%u t_ms=%ld\n", t->cport, t_ms());
 	runq_push(t);
 	/* the barrier opening releases everybody */
 	if (o.barrier && barrier_open())
@@ -587,8 +599,8 @@ cb_peer_closed(void *arg, struct wp_tcp_conn *c)
 	if (t == NULL)
 		return;
 	if (o.verbose >= 2 || (o.verbose && o.conns <= 8))
-		printf("event peer_closed port=%u rcvd=%" PRIu64 " queued=%" PRIu64 "\n",
-		       t->cport, t->rcvd, t->queued);
+		printf("event peer_closed port=%u rcvd=%" PRIu64 " queued=%" PRIu64 " t_ms=%ld\n",
+		       t->cport, t->rcvd, t->queued, t_ms());
 	t->peer_closed = true;
 	runq_push(t);
 }
@@ -607,9 +619,9 @@ tconn_report(const struct tconn *t, enum wp_tcp_close_reason why)
 	crypto_hash_sha256_final(&s, d);
 	wpt_hex(d, 32, hout);
 	printf("conn port=%u in=%" PRIu64 " out=%" PRIu64 " acked=%" PRIu64
-	       " sha_in=%s sha_out=%s close=%s %s%s\n",
+	       " sha_in=%s sha_out=%s close=%s t_ms=%ld %s%s\n",
 	       t->cport, t->rcvd, t->queued, t->acked, hin, hout,
-	       wp_tcp_close_reason_name(why), t->bad ? "BAD " : "ok",
+	       wp_tcp_close_reason_name(why), t_ms(), t->bad ? "BAD " : "ok",
 	       t->bad ? t->why : "");
 }
 
@@ -1065,6 +1077,7 @@ main(int argc, char **argv)
 		goto out_q;
 	}
 	t0 = (int64_t)wp_clock_ns();
+	t_start = t0;
 	net = wp_net_create(&o.nc, &io, mp, (int)rte_socket_id(), t0);
 	if (net == NULL) {
 		fprintf(stderr, "wp_tcpd: wp_net_create: %s\n", rte_strerror(rte_errno));
