@@ -7,7 +7,11 @@
 #                namespaces, so that neither end can tell a drop from wire
 #                loss; see wpt_topology_up in lib.sh for why not the peer's
 #                own INPUT/OUTPUT hooks)
-#   KIND=many    10,000 connections each way, 1% and then 5% loss
+#   KIND=many    10,000 connections each way, 1% and then 5% loss; without
+#                the --barrier of tcp many: under loss the last SYN to get
+#                through (exponential backoff) would hold all the others
+#                back for tens of seconds. Concurrency itself is what
+#                tcp many proves.
 #   KIND=impair  both, under our seeded impairment stage on RX and TX:
 #                duplication, reordering and delay (fixed seeds: a failing
 #                run replays)
@@ -57,7 +61,7 @@ many_pair() {
 	t0=$(wpt_now_ms)
 	wpt_tcpd_start "s$P" --listen $P --mode echo --exit-after-conns "$CONNS" $o "$@"
 	wpt_peer "c$P" --connect "$WPT_IP_APP:$P" --mode rr --bytes 4096 --conns "$CONNS" \
-		--barrier --timeout-s 120
+		--timeout-s 120
 	wpt_tcpd_wait "s$P" 120
 	grep -q "^summary conns=$CONNS ok=$CONNS bad=0 " "$WPT_TMP/s$P.out" || wpt_fail "s$P: not $CONNS ok"
 	wpt_check_peer_sockets $P "$CONNS"
@@ -66,7 +70,7 @@ many_pair() {
 	t0=$(wpt_now_ms)
 	wpt_peer_bg "s$P" --listen $P --mode echo --exit-after-conns "$CONNS" --timeout-s 120
 	wpt_tcpd_start "c$P" --connect "$WPT_IP_PEER:$P" --mode rr --bytes 4096 --conns "$CONNS" \
-		--barrier $o "$@"
+		$o "$@"
 	wpt_tcpd_wait "c$P" 120
 	wpt_peer_wait "s$P" 10
 	grep -q "^summary conns=$CONNS ok=$CONNS bad=0 " "$WPT_TMP/c$P.out" || wpt_fail "c$P: not $CONNS ok"
@@ -76,12 +80,28 @@ many_pair() {
 
 wpt_nstat_snap "$WPT_TMP/n0"
 case "$KIND" in
-bulk|many)
+bulk)
+	# 1% with the stack's defaults. 5% with an out-of-order queue as
+	# large as the window (--ooo-max 256 > 256 KiB / 1448): with the
+	# default 64 the segments beyond it are dropped although they are
+	# inside the advertised window, Linux has to send them again, and
+	# 64 MiB take 80-90 s here instead of a few (Linux -> Linux over
+	# the same bridge at 5%: 1.0 s).
 	for pct in 1 5; do
 		wpt_loss $pct
-		"${KIND}_pair" "${pct}% loss"
-		echo "  loss rules dropped: $(wpt_loss_counts)"
+		if [ $pct -eq 1 ]; then bulk_pair "1% loss"; else bulk_pair "5% loss" --ooo-max 256; fi
 		c=$(wpt_loss_counts)
+		echo "  loss rules dropped: $c"
+		case "$c" in *=0\ *|*=0) wpt_fail "a loss rule dropped nothing: $c" ;; esac
+		wpt_loss 0
+	done
+	;;
+many)
+	for pct in 1 5; do
+		wpt_loss $pct
+		many_pair "${pct}% loss"
+		c=$(wpt_loss_counts)
+		echo "  loss rules dropped: $c"
 		case "$c" in *=0\ *|*=0) wpt_fail "a loss rule dropped nothing: $c" ;; esac
 		wpt_loss 0
 	done

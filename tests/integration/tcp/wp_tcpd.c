@@ -173,7 +173,7 @@ usage(FILE *f)
 "  --keepalive IDLE_MS,INTVL_MS,PROBES\n"
 "  --rcvbuf N --sndbuf N --max-conns N --syn-backlog N --no-syncookies\n"
 "  --time-wait-ms N --rto-min-ms N --rto-initial-ms N --syn-retries N\n"
-"  --delack-ms N --mbufs N --echo-copy\n"
+"  --delack-ms N --ooo-max N --mbufs N --echo-copy\n"
 "  --timeout-s T        give up after T seconds (exit 3; default 60)\n"
 "  -v, --verbose\n");
 }
@@ -269,7 +269,7 @@ parse_args(int argc, char **argv)
 	       O_SEED, O_BARRIER, O_EXIT, O_TIMEOUT, O_EXPECT, O_IMPAIR,
 	       O_IMPAIR_TX, O_KA, O_RCVBUF, O_SNDBUF, O_MAXC, O_BACKLOG,
 	       O_NOCOOKIE, O_TW, O_RTOMIN, O_DELACK, O_MBUFS, O_ECHOCOPY, O_MAXCONN,
-	       O_RTOINIT, O_SYNRETRIES };
+	       O_RTOINIT, O_SYNRETRIES, O_OOOMAX };
 	static const struct option lo[] = {
 		{"ip", 1, 0, O_IP}, {"listen", 1, 0, O_LISTEN},
 		{"connect", 1, 0, O_CONNECT}, {"conns", 1, 0, O_CONNS},
@@ -285,6 +285,7 @@ parse_args(int argc, char **argv)
 		{"delack-ms", 1, 0, O_DELACK}, {"mbufs", 1, 0, O_MBUFS},
 		{"echo-copy", 0, 0, O_ECHOCOPY}, {"max-connecting", 1, 0, O_MAXCONN},
 		{"rto-initial-ms", 1, 0, O_RTOINIT}, {"syn-retries", 1, 0, O_SYNRETRIES},
+		{"ooo-max", 1, 0, O_OOOMAX},
 		{"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
 	};
 	bool have_ip = false;
@@ -396,6 +397,7 @@ parse_args(int argc, char **argv)
 		case O_MAXCONN: o.max_connecting = num("--max-connecting", optarg, 1000000); break;
 		case O_RTOINIT: o.nc.rto_initial_ns = (int64_t)num("--rto-initial-ms", optarg, 600000) * WPT_NS_MS; break;
 		case O_SYNRETRIES: o.nc.syn_retries = (uint8_t)num("--syn-retries", optarg, 255); break;
+		case O_OOOMAX: o.nc.ooo_max = num("--ooo-max", optarg, UINT32_MAX); break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
