@@ -400,6 +400,18 @@ wpt_check_our_rst() {
 		wpt_fail "our stack: tcp_rst_sent=$a tcp_rst_recv=$b, want 0 and 0"
 }
 
+# wpt_check_rsts PORT: every RST on the wire for PORT (capture running) is
+# a late one, answering a duplicate of a connection already closed with
+# FIN both ways (rst_audit.py explains); sets WPT_LATE_RSTS.
+wpt_check_rsts() {
+	local out
+	sleep 0.3   # let tcpdump write the last frames
+	out=$(python3 "$WPT_DIR/rst_audit.py" "$WPT_TMP/peer.pcap" "$WPT_IP_APP" "$1" 2>&1) ||
+		{ echo "$out"; wpt_fail "RST cutting a live connection on port $1"; }
+	WPT_LATE_RSTS=$(echo "$out" | sed -n 's/^rst late=\([0-9]*\) live=0$/\1/p')
+	echo "  RSTs on port $1: ${WPT_LATE_RSTS:-?} late (after a complete FIN close), none live"
+}
+
 # ---- the peer namespace's view ----
 
 # wpt_nstat_snap FILE: absolute TCP/IP counters of the peer namespace
@@ -452,10 +464,13 @@ wpt_check_peer_sockets() {
 
 # ---- captures and faults ----
 
-# wpt_capture_start: tcpdump on the peer end (headers only) to peer.pcap
+# wpt_capture_start: tcpdump on the peer end (headers only) to peer.pcap.
+# --immediate-mode: without it libpcap hands packets over a ring block at a
+# time (up to 1 s late) and a SIGINT right after a short test leaves the
+# file empty; -Z root: keep the file ours.
 wpt_capture_start() {
 	local i=0
-	ip netns exec "$WPT_NS_PEER" tcpdump -i "$WPT_IF_PEER" -nn -s 128 -B 16384 -U \
+	ip netns exec "$WPT_NS_PEER" tcpdump -i "$WPT_IF_PEER" -nn -s 128 -B 16384 -U --immediate-mode -Z root \
 		-w "$WPT_TMP/peer.pcap" >"$WPT_TMP/tcpdump.log" 2>&1 &
 	WPT_CAP_PID=$!
 	WPT_PIDS="$WPT_PIDS $WPT_CAP_PID"
@@ -468,6 +483,7 @@ wpt_capture_start() {
 
 wpt_capture_stop() {
 	[ -n "${WPT_CAP_PID:-}" ] || return 0
+	sleep 0.2
 	kill -INT "$WPT_CAP_PID" 2>/dev/null
 	wait "$WPT_CAP_PID" 2>/dev/null
 	WPT_PIDS=$(echo "$WPT_PIDS" | sed "s/ $WPT_CAP_PID\b//")
