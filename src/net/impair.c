@@ -293,8 +293,10 @@ wp_impair_apply(struct wp_impair *imp, struct rte_mbuf **in, uint16_t n,
 	uint16_t i;
 	uint32_t k;
 
-	/* frames whose time has come, oldest release first */
-	while (imp->nheap > 0 && imp->heap[0].release <= now)
+	/* frames whose time has come, oldest release first; stop when `out`
+	 * is full, or emit would push the frame straight back (due now) and
+	 * this loop would pop it forever */
+	while (imp->nheap > 0 && imp->heap[0].release <= now && o.n < o.max)
 		wp_impair_emit(imp, &o, wp_heap_pop(imp), now);
 
 	for (i = 0; i < n; i++) {

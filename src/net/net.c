@@ -98,7 +98,7 @@ wp_net_conf_default(struct wp_net_conf *c)
 	c->ephemeral_hi = 60999;
 	c->sndbuf = 256 * 1024;
 	c->rcvbuf = 256 * 1024;
-	c->ooo_max = 64;
+	c->ooo_max = 256;      /* a 256 KiB window of 1460 B segments is ~180 */
 	c->opt_sack = true;
 	c->opt_timestamps = true;
 	c->opt_wscale = true;

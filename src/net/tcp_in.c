@@ -715,7 +715,13 @@ sync_input(struct wp_tcp_conn *c, struct rte_mbuf *m, const struct seg *s)
 				return;
 			}
 		} else {
-			if (t.ack == c->snd_una && seg_len(&t) == 0 && new_wnd == c->snd_wnd &&
+			/* RFC 5681 wants the window unchanged; Linux grows its
+			 * window during recovery, so an ACK carrying SACK blocks
+			 * (new data reached the peer above a hole, RFC 6675)
+			 * counts as a duplicate whatever the window says. */
+			if (t.ack == c->snd_una && seg_len(&t) == 0 &&
+			    (new_wnd == c->snd_wnd ||
+			     (c->sack_ok && (t.o.present & WP_TCPOPT_SACK))) &&
 			    c->snd_una != c->snd_max && !c->persist)
 				dupack(c);
 			if (wnd_update)

@@ -341,6 +341,35 @@ t_reorder(void **st)
 	wp_impair_free(imp);
 }
 
+/* More held frames due than `out` has room for: apply returns a full `out`
+ * and keeps the rest for later calls (it once looped forever here, seen
+ * against Linux in the impairment integration test). */
+static void
+t_due_more_than_room(void **st)
+{
+	(void)st;
+	enum { N = 40 };
+	struct wp_impair_conf c = { .seed = 5, .delay_ns = MS(1) };
+	struct rte_mbuf *in[N], *out[N];
+	struct wp_impair *imp = wp_impair_create(&c, SOCKET_ID_ANY);
+	uint32_t got = 0;
+
+	for (uint32_t i = 0; i < N; i++)
+		in[i] = frame(i);
+	assert_int_equal(wp_impair_apply(imp, in, N, out, N, 0), 0);   /* all delayed */
+	for (int call = 0; call < N && got < N; call++) {
+		uint16_t k = wp_impair_apply(imp, NULL, 0, out, 3, MS(2));
+		assert_true(k <= 3);
+		for (uint16_t i = 0; i < k; i++) {
+			assert_int_equal(frame_id(out[i]), got + i);   /* release order */
+			rte_pktmbuf_free(out[i]);
+		}
+		got += k;
+	}
+	assert_int_equal(got, N);
+	wp_impair_free(imp);
+}
+
 static void
 t_held_bound_and_free(void **st)
 {
@@ -397,6 +426,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(t_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_due_more_than_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_determinism, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_rates_and_conservation, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_corrupt_one_bit, setup, teardown),
