@@ -49,6 +49,8 @@
 
 #include <sodium.h>
 
+#include <warmpool/clock.h>
+
 #include "pattern.h"
 
 enum mode { M_SOURCE, M_SINK, M_ECHO, M_RR, M_DUPLEX };
@@ -122,9 +124,7 @@ static uint64_t tot_in, tot_out;
 static int64_t
 now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)wp_clock_ns();
 }
 
 static void
@@ -374,11 +374,9 @@ set_why(struct conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (c->why[0] == '\0') {
-		va_start(ap, fmt);
-		vsnprintf(c->why, sizeof(c->why), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	wpt_set_why(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
 	c->bad = true;
 }
 

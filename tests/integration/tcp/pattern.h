@@ -20,7 +20,9 @@
 #define WPT_PATTERN_H
 
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #define WPT_DIR_C2S 0u
@@ -98,6 +100,15 @@ wpt_hex(const uint8_t *d, size_t n, char *out)
 		out[2 * i + 1] = hx[d[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+
+/* Record why a connection failed, keeping the first reason (later
+ * failures are usually consequences of it). */
+static inline void wpt_set_why(char *why, size_t len, const char *fmt, va_list ap)
+{
+	if (why[0] == '\0')
+		vsnprintf(why, len, fmt, ap);
 }
 
 #endif /* WPT_PATTERN_H */

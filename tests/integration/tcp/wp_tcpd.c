@@ -424,11 +424,9 @@ conn_fail(struct tconn *t, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (t->why[0] == '\0') {
-		va_start(ap, fmt);
-		vsnprintf(t->why, sizeof(t->why), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	wpt_set_why(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
 	t->bad = true;
 }
 
