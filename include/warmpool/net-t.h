@@ -141,6 +141,8 @@ struct wp_net_stats {
 	uint64_t tcp_retransmits;
 	uint64_t tcp_fast_retransmits;
 	uint64_t tcp_rto_fires;
+	uint64_t tcp_sack_rexmits;  /* holes resent from the SACK scoreboard */
+	uint64_t tcp_sack_rounds;   /* lost retransmissions detected by SACK */
 	uint64_t tcp_dup_segs;        /* entirely old data received */
 	uint64_t tcp_ooo_segs;        /* queued out of order */
 	uint64_t tcp_challenge_acks;  /* RFC 5961 */

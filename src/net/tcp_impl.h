@@ -60,6 +60,7 @@
 #define WP_TCP_DEFAULT_MSS 536
 #define WP_TCP_FIN_WAIT_2_NS (60LL * 1000000000LL)  /* orphaned FIN_WAIT_2 */
 #define WP_TCP_CHALLENGE_PER_S 1000                 /* RFC 5961 section 7 */
+#define WP_TCP_SB_MAX 8                             /* SACK scoreboard ranges */
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
@@ -129,6 +130,13 @@ struct wp_tcp_conn {
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd, ssthresh, recover, ca_acked;
 	uint8_t dupacks;
+
+	/* SACK scoreboard (tcp_sack.c): sorted disjoint ranges above
+	 * snd_una the peer holds; recovery resends holes up to high_rxt in
+	 * rounds that began at snd_max = rxt_round */
+	uint8_t sb_n;
+	struct { uint32_t l, r; } sb[WP_TCP_SB_MAX];
+	uint32_t high_rxt, rxt_round;
 
 	/* RTT / RTO (RFC 6298) */
 	int64_t srtt, rttvar, rto;      /* ns; srtt 0 = no sample yet */
@@ -222,6 +230,20 @@ void wp_tcp_established(struct wp_tcp_conn *c, void *larg);
 
 /* ---- tcp_in.c ---- */
 /* (wp_tcp_input, net_impl.h) */
+
+/* ---- tcp_sack.c ---- */
+/* Take the SACK blocks of an ACK (after snd_una moved) into the scoreboard. */
+void wp_tcp_sb_update(struct wp_tcp_conn *c, const struct wp_tcp_opts *o);
+void wp_tcp_sb_clear(struct wp_tcp_conn *c);
+/* Move *seq past SACKed data and cut *len at the next SACKed range. */
+void wp_tcp_sb_skip(const struct wp_tcp_conn *c, uint32_t *seq, uint32_t *len);
+/* SACKed bytes below `seq` (not in flight any more). */
+uint32_t wp_tcp_sb_bytes_below(const struct wp_tcp_conn *c, uint32_t seq);
+/* Fast recovery begins: first retransmission round from snd_una. */
+void wp_tcp_sack_recovery_start(struct wp_tcp_conn *c);
+/* Resend up to `budget` segments of holes; returns how many were sent
+ * (0 without SACK information). */
+uint32_t wp_tcp_sack_rexmit(struct wp_tcp_conn *c, uint32_t budget);
 
 /* ---- tcp_out.c ---- */
 /* Send whatever window and cwnd allow (data, FIN). */

@@ -365,9 +365,14 @@ retransmit_first(struct wp_tcp_conn *c)
 	uint32_t data_end = c->sq_seq + c->sq_bytes, len;
 	bool fin;
 
+	uint32_t una = c->snd_una;
+
 	len = seq_lt(c->snd_una, data_end) ? min_u32(data_end - c->snd_una, c->mss) : 0;
+	wp_tcp_sb_skip(c, &una, &len);         /* stop at what the peer holds */
 	fin = c->fin_sent && c->snd_una + len == data_end;
-	(void)wp_tcp_xmit(c, c->snd_una, len, fin ? WP_TH_FIN : 0);
+	if (wp_tcp_xmit(c, c->snd_una, len, fin ? WP_TH_FIN : 0) == 0 && len > 0 &&
+	    seq_gt(c->snd_una + len, c->high_rxt))
+		c->high_rxt = c->snd_una + len;
 }
 
 static void
@@ -378,7 +383,10 @@ dupack(struct wp_tcp_conn *c)
 	if (c->dupacks < 255)
 		c->dupacks++;
 	if (c->in_recovery) {
-		c->cwnd += c->mss;            /* RFC 6582 step 4: inflate */
+		/* a hole to resend takes the slot this ACK freed; otherwise
+		 * inflate so new data can go (RFC 6582 step 4) */
+		if (wp_tcp_sack_rexmit(c, 1) == 0)
+			c->cwnd += c->mss;
 		return;
 	}
 	if (c->dupacks != 3)
@@ -392,7 +400,9 @@ dupack(struct wp_tcp_conn *c)
 	c->in_recovery = true;
 	c->tcp->net->stats.tcp_fast_retransmits++;
 	c->rtt_timing = false;
-	retransmit_first(c);
+	wp_tcp_sack_recovery_start(c);
+	if (wp_tcp_sack_rexmit(c, 1) == 0)
+		retransmit_first(c);
 	c->cwnd = c->ssthresh + 3u * c->mss;
 }
 
@@ -419,6 +429,7 @@ ack_new(struct wp_tcp_conn *c, const struct seg *s)
 	c->backoff = 0;
 	c->retries = 0;
 	wp_tcp_sq_trim(c, data_acked);
+	wp_tcp_sb_update(c, &s->o);
 
 	if (c->in_recovery) {
 		if (seq_geq(s->ack, c->recover)) {          /* full ACK */
@@ -428,7 +439,11 @@ ack_new(struct wp_tcp_conn *c, const struct seg *s)
 			c->in_recovery = false;
 			c->dupacks = 0;
 		} else {                                    /* partial ACK */
-			retransmit_first(c);
+			/* resend holes the scoreboard shows; without SACK (or
+			 * when snd_una's hole was not resent yet) NewReno's
+			 * one segment at snd_una */
+			if (wp_tcp_sack_rexmit(c, 2) == 0 && seq_geq(c->snd_una, c->high_rxt))
+				retransmit_first(c);
 			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
 			if (acked >= c->mss)
 				c->cwnd += c->mss;
@@ -722,8 +737,10 @@ sync_input(struct wp_tcp_conn *c, struct rte_mbuf *m, const struct seg *s)
 			if (t.ack == c->snd_una && seg_len(&t) == 0 &&
 			    (new_wnd == c->snd_wnd ||
 			     (c->sack_ok && (t.o.present & WP_TCPOPT_SACK))) &&
-			    c->snd_una != c->snd_max && !c->persist)
+			    c->snd_una != c->snd_max && !c->persist) {
+				wp_tcp_sb_update(c, &t.o);
 				dupack(c);
+			}
 			if (wnd_update)
 				set_snd_wnd(c, &t, false);
 		}

@@ -386,7 +386,7 @@ persist_arm(struct wp_tcp_conn *c);
 void
 wp_tcp_output(struct wp_tcp_conn *c)
 {
-	uint32_t data_end, avail, inflight, wnd, usable, len;
+	uint32_t data_end, avail, inflight, usable, len;
 	bool fin;
 
 	switch (c->state) {
@@ -400,19 +400,30 @@ wp_tcp_output(struct wp_tcp_conn *c)
 		return;
 	}
 	for (;;) {
+		uint32_t cap = c->mss;
+
+		/* resending after a timeout: skip what the peer SACKed */
+		if (c->sb_n > 0 && seq_lt(c->snd_nxt, c->snd_max))
+			wp_tcp_sb_skip(c, &c->snd_nxt, &cap);
 		data_end = c->sq_seq + c->sq_bytes;
 		avail = seq_lt(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
+		/* the peer's window counts from snd_una; cwnd counts what is
+		 * in the network, so SACKed data is not (in recovery the
+		 * inflated cwnd already allows for it, RFC 6582) */
 		inflight = c->snd_nxt - c->snd_una;
-		wnd = min_u32(c->snd_wnd, c->cwnd);
-		usable = wnd > inflight ? wnd - inflight : 0;
-		len = min_u32(min_u32(avail, c->mss), usable);
+		usable = c->snd_wnd > inflight ? c->snd_wnd - inflight : 0;
+		if (c->sb_n > 0 && !c->in_recovery)
+			inflight -= wp_tcp_sb_bytes_below(c, c->snd_nxt);
+		usable = min_u32(usable, c->cwnd > inflight ? c->cwnd - inflight : 0);
+		len = min_u32(min_u32(avail, cap), usable);
 		fin = c->fin_queued && seq_leq(c->snd_nxt, data_end) &&
 		      c->snd_nxt + len == data_end;
 		if (len == 0 && !fin)
 			break;
 		/* sender SWS avoidance: a short segment that leaves data
-		 * behind waits unless it is half the peer's largest window */
-		if (len < avail && len < c->mss && len < c->max_snd_wnd / 2)
+		 * behind waits unless it is half the peer's largest window
+		 * (a hole before SACKed data is as long as it is) */
+		if (len < avail && len < cap && len < c->max_snd_wnd / 2)
 			break;
 		if (wp_tcp_xmit(c, c->snd_nxt, len, fin ? WP_TH_FIN : 0) != 0)
 			break;
@@ -583,10 +594,21 @@ rto_fire(struct wp_tcp_conn *c)
 	c->dupacks = 0;
 	c->in_recovery = false;
 	c->recover = c->snd_max;
+	c->high_rxt = c->snd_una;
+	/* a second timeout in a row: the peer may have reneged on what it
+	 * SACKed (RFC 2018 section 8), so resend everything */
+	if (c->retries >= 2)
+		wp_tcp_sb_clear(c);
 	/* go back N: resend the first unacknowledged segment now, whatever
-	 * the window, the rest as the ACKs come back */
+	 * the window, the rest (minus what the peer SACKed) as the ACKs
+	 * come back */
 	data_end = c->sq_seq + c->sq_bytes;
 	len = seq_lt(c->snd_una, data_end) ? min_u32(data_end - c->snd_una, c->mss) : 0;
+	{
+		uint32_t una = c->snd_una;
+
+		wp_tcp_sb_skip(c, &una, &len);
+	}
 	fin = c->fin_sent && c->snd_una + len == data_end;
 	(void)wp_tcp_xmit(c, c->snd_una, len, fin ? WP_TH_FIN : 0);
 	c->snd_nxt = c->snd_una + len + (fin ? 1 : 0);

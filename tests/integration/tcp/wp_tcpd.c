@@ -952,6 +952,7 @@ static const struct { const char *name; size_t off; } stat_list[] = {
 	STAT(tcp_active_opens), STAT(tcp_passive_opens), STAT(tcp_syncookies_sent),
 	STAT(tcp_syncookies_ok), STAT(tcp_segs_in), STAT(tcp_segs_out),
 	STAT(tcp_retransmits), STAT(tcp_fast_retransmits), STAT(tcp_rto_fires),
+	STAT(tcp_sack_rexmits), STAT(tcp_sack_rounds),
 	STAT(tcp_dup_segs), STAT(tcp_ooo_segs), STAT(tcp_challenge_acks),
 	STAT(tcp_rst_sent), STAT(tcp_rst_recv), STAT(tcp_zero_window_probes),
 	STAT(tcp_keepalive_probes),

@@ -932,6 +932,119 @@ t_fast_retransmit_newreno(void **st)
 	rig_down();
 }
 
+/* An ACK from the peer carrying SACK blocks [l, r) given in MSS units
+ * from snd (most recent first, as receivers send them). */
+static void
+peer_sack(uint32_t ack, const uint32_t (*blk)[2], uint32_t n, uint32_t mss)
+{
+	uint8_t o[40];
+	uint32_t k = 0, i;
+	struct wph_tcp_seg sg = {
+		.sport = PPORT, .dport = LPORT, .seq = rcv, .ack = ack,
+		.flags = WPH_ACK, .win = 65535, .opts = o,
+	};
+
+	o[k++] = 1;
+	o[k++] = 1;
+	o[k++] = 5;
+	o[k++] = (uint8_t)(2 + 8 * n);
+	for (i = 0; i < n; i++) {
+		wph_put32(o + k, snd + blk[i][0] * mss);
+		wph_put32(o + k + 4, snd + blk[i][1] * mss);
+		k += 8;
+	}
+	sg.optlen = (uint8_t)k;
+	wph_inject_tcp(&E, &sg);
+}
+
+/* Two holes in one window (segments 1 and 4 of 0..9 lost). NewReno would
+ * resend the second only after the partial ACK for the first, a round
+ * trip later; with the SACK scoreboard the second goes out on the next
+ * duplicate ACK, and the partial ACK resends nothing twice. */
+static void
+t_sack_recovery_two_holes(void **st)
+{
+	static uint8_t pl[20000];
+	uint8_t o[40];
+	uint32_t mss = 1460;
+	static const uint32_t b2[][2] = {{2, 3}}, b3[][2] = {{2, 4}},
+		b5[][2] = {{5, 6}, {2, 4}}, b6[][2] = {{5, 7}, {2, 4}},
+		b9[][2] = {{5, 10}, {2, 4}}, bp[][2] = {{5, 10}};
+
+	(void)st;
+	rig_up();
+	open_passive_opts(o, syn_opts(o, 1460, -1, true, false, 0, 0), 65535);
+	peer_seg(WPH_ACK, rcv, snd, 65535, NULL, 0);
+	assert_true(E.net->tcp->conns[0].sack_ok);
+	fill(pl, sizeof(pl), 0);
+	assert_int_equal(wp_tcp_send_bytes(A.c, pl, 10 * mss), 0);
+	wp_net_flush(E.net);
+	assert_int_equal(nout(), 10);
+	clear();
+	peer_seg(WPH_ACK, rcv, snd + mss, 65535, NULL, 0);      /* seg 0 */
+	peer_sack(snd + mss, b2, 1, mss);                      /* seg 2 */
+	peer_sack(snd + mss, b3, 1, mss);                      /* seg 3 */
+	assert_int_equal(nout(), 0);
+	peer_sack(snd + mss, b5, 2, mss);                      /* seg 5: 3rd dupack */
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd + mss, rcv);
+	assert_memory_equal(F.payload, pl + mss, mss);
+	clear();
+	peer_sack(snd + mss, b6, 2, mss);                      /* seg 6 */
+	assert_int_equal(nout(), 1);                           /* hole 4 at once */
+	expect(0, WPH_ACK, snd + 4 * mss, rcv);
+	assert_memory_equal(F.payload, pl + 4 * mss, mss);
+	clear();
+	peer_sack(snd + mss, b9, 2, mss);                      /* segs 7..9 */
+	assert_int_equal(nout(), 0);                           /* no hole left */
+	peer_sack(snd + 4 * mss, bp, 1, mss);                  /* partial ACK */
+	assert_int_equal(nout(), 0);                           /* 4 already resent */
+	peer_seg(WPH_ACK, rcv, snd + 10 * mss, 65535, NULL, 0); /* full ACK */
+	assert_false(E.net->tcp->conns[0].in_recovery);
+	assert_int_equal(E.net->tcp->conns[0].sb_n, 0);
+	assert_int_equal(stats().tcp_retransmits, 2);
+	assert_int_equal(stats().tcp_sack_rexmits, 2);
+	assert_int_equal(A.sent, 10 * mss);
+	rig_down();
+}
+
+/* After a timeout, go-back-N resends only what the peer does not hold
+ * (segments 1..3 SACKed, 0 and 4 lost: resend 0, then 4, never 1..3). */
+static void
+t_sack_rto_skips_sacked(void **st)
+{
+	static uint8_t pl[10000];
+	uint8_t o[40];
+	uint32_t mss = 1460;
+	static const uint32_t b[][2] = {{1, 4}};
+
+	(void)st;
+	rig_up();
+	open_passive_opts(o, syn_opts(o, 1460, -1, true, false, 0, 0), 65535);
+	peer_seg(WPH_ACK, rcv, snd, 65535, NULL, 0);
+	fill(pl, sizeof(pl), 0);
+	assert_int_equal(wp_tcp_send_bytes(A.c, pl, 5 * mss), 0);
+	wp_net_flush(E.net);
+	assert_int_equal(nout(), 5);
+	clear();
+	peer_sack(snd, b, 1, mss);              /* one dupack: no recovery */
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_S(1));              /* RTO */
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd, rcv);
+	assert_int_equal(F.plen, mss);
+	clear();
+	peer_sack(snd + mss, b, 1, mss);        /* seg 0 arrived: cwnd 2 */
+	assert_int_equal(nout(), 1);            /* only seg 4 */
+	expect(0, WPH_ACK, snd + 4 * mss, rcv);
+	assert_memory_equal(F.payload, pl + 4 * mss, mss);
+	clear();
+	peer_seg(WPH_ACK, rcv, snd + 5 * mss, 65535, NULL, 0);
+	assert_int_equal(A.sent, 5 * mss);
+	assert_int_equal(stats().tcp_retransmits, 2);
+	rig_down();
+}
+
 static void
 t_rto_go_back_n(void **st)
 {
@@ -1517,6 +1630,8 @@ main(void)
 		cmocka_unit_test(t_rto_backoff_and_give_up),
 		cmocka_unit_test(t_syn_retries_connect_timeout),
 		cmocka_unit_test(t_fast_retransmit_newreno),
+		cmocka_unit_test(t_sack_recovery_two_holes),
+		cmocka_unit_test(t_sack_rto_skips_sacked),
 		cmocka_unit_test(t_rto_go_back_n),
 		cmocka_unit_test(t_delayed_ack),
 		cmocka_unit_test(t_zero_window_persist),
