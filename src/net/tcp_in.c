@@ -391,10 +391,15 @@ dupack(struct wp_tcp_conn *c)
 	}
 	if (c->dupacks != 3)
 		return;
-	/* RFC 6582 3.2 step 2: only if this is a new loss episode */
-	if (!seq_gt(c->snd_una, c->recover) && c->recover != c->iss)
+	/* RFC 6582 3.2 step 2: only if this is a new loss episode. After a
+	 * timeout, duplicate ACKs may just answer our go-back-N resends;
+	 * with SACK, a scoreboard showing holes tells a new loss from
+	 * those, so a loss during the resend does not wait for another
+	 * (doubled) timeout. */
+	if (!seq_gt(c->snd_una, c->recover) && c->recover != c->iss &&
+	    !(c->sack_ok && c->sb_n > 0))
 		return;
-	flight = c->snd_max - c->snd_una;
+	flight = c->snd_nxt - c->snd_una;      /* = snd_max - snd_una unless resending */
 	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
 	c->recover = c->snd_max;
 	c->in_recovery = true;

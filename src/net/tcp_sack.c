@@ -16,7 +16,8 @@
  * instead of waiting for the retransmission timer.
  *
  * The scoreboard also lets the go-back-N resend after a timeout skip what
- * the peer already holds. It is cleared on the second consecutive timeout
+ * the peer already holds, and a loss during that resend enter fast
+ * recovery (the go-back-N pass goes on as its retransmission). It is cleared on the second consecutive timeout
  * in case the peer reneged (dropped data it had SACKed), RFC 2018 section 8.
  *
  * Ownership: the connection's lcore; called from tcp_in.c (ACKs) and
@@ -167,7 +168,10 @@ wp_tcp_sb_bytes_below(const struct wp_tcp_conn *c, uint32_t seq)
 void
 wp_tcp_sack_recovery_start(struct wp_tcp_conn *c)
 {
-	c->high_rxt = c->snd_una;
+	/* after a timeout go-back-N is still resending (snd_nxt < snd_max):
+	 * it goes on doing so, skipping SACKed data, and this round has no
+	 * holes of its own to resend */
+	c->high_rxt = c->snd_nxt == c->snd_max ? c->snd_una : c->snd_max;
 	c->rxt_round = c->snd_max;
 }
 
