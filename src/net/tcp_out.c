@@ -317,7 +317,12 @@ wp_tcp_xmit(struct wp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 void
 wp_tcp_send_ack(struct wp_tcp_conn *c)
 {
-	(void)wp_tcp_xmit(c, c->snd_nxt, 0, 0);
+	/* seq = snd_max, not snd_nxt (as BSD does): while go-back-N resends
+	 * after a timeout snd_nxt is below what the peer has received, and a
+	 * pure ACK at snd_nxt would be unacceptable to it (RFC 9293 3.10.7.4)
+	 * and dropped with its ACK field. Two such senders each dropping the
+	 * other's ACKs livelocked under loss. */
+	(void)wp_tcp_xmit(c, c->snd_max, 0, 0);
 }
 
 void
