@@ -61,6 +61,7 @@
 #define WP_TCP_FIN_WAIT_2_NS (60LL * 1000000000LL)  /* orphaned FIN_WAIT_2 */
 #define WP_TCP_CHALLENGE_PER_S 1000                 /* RFC 5961 section 7 */
 #define WP_TCP_SB_MAX 8                             /* SACK scoreboard ranges */
+#define WP_TCP_RACK_MIN_NS 1000000LL                /* reordering allowance, 1 ms */
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
@@ -137,6 +138,7 @@ struct wp_tcp_conn {
 	uint8_t sb_n;
 	struct { uint32_t l, r; } sb[WP_TCP_SB_MAX];
 	uint32_t high_rxt, rxt_round;
+	int64_t rxt_round_ns;           /* when this round began */
 
 	/* RTT / RTO (RFC 6298) */
 	int64_t srtt, rttvar, rto;      /* ns; srtt 0 = no sample yet */

@@ -11,7 +11,8 @@
  * NewReno's one hole per round trip.
  *
  * Lost retransmissions: a round starts at snd_max (rxt_round). When data
- * sent after that point has been SACKed while holes below remain, the
+ * sent after that point has been SACKed while holes below remain, or the
+ * round is more than an RTT old and ACKs still leave its holes open, the
  * retransmissions of those holes were lost too, and a new round begins,
  * instead of waiting for the retransmission timer.
  *
@@ -173,6 +174,22 @@ wp_tcp_sack_recovery_start(struct wp_tcp_conn *c)
 	 * holes of its own to resend */
 	c->high_rxt = c->snd_nxt == c->snd_max ? c->snd_una : c->snd_max;
 	c->rxt_round = c->snd_max;
+	c->rxt_round_ns = c->tcp->net->now;
+}
+
+/* The resends of this round are taken as lost when data sent after the
+ * round began has been SACKed, or (RACK-like, RFC 8985 in spirit) when
+ * the round is older than 5/4 of a smoothed RTT and ACKs still arrive
+ * without filling its holes: the case where the window left no room for
+ * new data to probe with. */
+static bool
+round_lost(const struct wp_tcp_conn *c)
+{
+	int64_t age = c->tcp->net->now - c->rxt_round_ns;
+
+	if (seq_gt(c->sb[c->sb_n - 1].r, c->rxt_round))
+		return true;
+	return c->srtt > 0 && age > c->srtt + c->srtt / 4 + WP_TCP_RACK_MIN_NS;
 }
 
 uint32_t
@@ -189,11 +206,12 @@ wp_tcp_sack_rexmit(struct wp_tcp_conn *c, uint32_t budget)
 		if (!sb_next_hole(c, c->high_rxt, &seq, &len)) {
 			/* every hole resent once; data sent after this round
 			 * began is SACKed, so resends still missing were lost */
-			if (new_round || !seq_gt(c->sb[c->sb_n - 1].r, c->rxt_round) ||
+			if (new_round || !round_lost(c) ||
 			    !sb_next_hole(c, c->snd_una, &seq, &len))
 				break;
 			new_round = true;
 			c->rxt_round = c->snd_max;
+			c->rxt_round_ns = c->tcp->net->now;
 			c->tcp->net->stats.tcp_sack_rounds++;
 		}
 		if (seq_geq(seq, data_end))
