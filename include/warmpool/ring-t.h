@@ -66,6 +66,7 @@ enum wp_telem_type {
 enum wp_telem_event {
 	WP_EV_WORKER_STARTED = 1, /* arg[0] = lcore id, arg[1] = socket id */
 	WP_EV_UNKNOWN_CMD = 2,    /* arg[0] = command type that was not understood */
+	WP_EV_USER = 64,          /* and above: the application's events */
 };
 
 /* A worker's running counters. All are monotonic since the worker started

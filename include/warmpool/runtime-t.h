@@ -25,8 +25,14 @@ struct wp_runtime; /* control-core state, opaque: see src/core/runtime.c */
  * must not block. The later TCP stack is this function. */
 typedef unsigned int (*wp_worker_poll_fn)(struct wp_worker_ctx *ctx, void *arg);
 
+/* Commands of type >= WP_CMD_USER, on the worker's lcore, with the hooks'
+ * arg. */
+typedef void (*wp_worker_cmd_fn)(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd,
+				 void *arg);
+
 struct wp_runtime_hooks {
 	wp_worker_poll_fn poll; /* NULL: the loop only serves its command ring */
+	wp_worker_cmd_fn cmd;   /* NULL: user commands count as unknown */
 	void *arg;              /* given to every worker's poll as is; per-core
 				 * state is found with ctx->worker_id */
 };
@@ -78,6 +84,7 @@ struct wp_worker_ctx {
 	struct wp_ring_pair *rings;   /* this worker's pair */
 	wp_worker_poll_fn poll;
 	void *poll_arg;
+	wp_worker_cmd_fn cmd;
 
 	/* worker-owned, hot */
 	struct wp_telem_counters c __rte_cache_aligned; /* telem_drops unused
@@ -100,6 +107,8 @@ struct wp_worker_view {
 	uint64_t seq_gaps;             /* records missing by seq (dropped) */
 	uint64_t bad;                  /* records with a wrong worker id or type */
 	uint32_t last_pong_seq;
+	uint32_t last_event;           /* code of the latest WP_TELEM_EVENT */
+	uint64_t last_event_arg[2];
 	uint32_t next_seq;             /* seq expected next */
 	uint32_t lcore_id;
 	int32_t socket_id;

@@ -92,4 +92,9 @@ int wp_runtime_stop(struct wp_runtime *rt);
  * Accepts NULL. Does not call rte_eal_cleanup(): EAL belongs to the app. */
 void wp_runtime_free(struct wp_runtime *rt);
 
+/* Worker side: push an event record (code >= WP_EV_USER for applications)
+ * to the control core through this worker's telemetry ring. */
+void wp_worker_event(struct wp_worker_ctx *ctx, uint32_t code, uint64_t a0,
+		uint64_t a1);
+
 #endif /* WARMPOOL_RUNTIME_H */

@@ -123,7 +123,7 @@ wp_worker_final_snapshot(struct wp_worker_ctx *ctx)
 	wp_telem_push(ctx->rings, &rec);
 }
 
-static void
+void
 wp_worker_event(struct wp_worker_ctx *ctx, uint32_t code, uint64_t a0,
 		uint64_t a1)
 {
@@ -155,6 +155,10 @@ wp_worker_handle(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd)
 	case WP_CMD_STOP:
 		return true;
 	default:
+		if (cmd->type >= WP_CMD_USER && ctx->cmd != NULL) {
+			ctx->cmd(ctx, cmd, ctx->poll_arg);
+			return false;
+		}
 		wp_worker_event(ctx, WP_EV_UNKNOWN_CMD, cmd->type, cmd->seq);
 		return false;
 	}
@@ -306,6 +310,7 @@ wp_runtime_setup_worker(struct wp_runtime *rt, unsigned int i,
 	if (hooks != NULL) {
 		ctx->poll = hooks->poll;
 		ctx->poll_arg = hooks->arg;
+		ctx->cmd = hooks->cmd;
 	}
 	w->view.lcore_id = lcore;
 	w->view.socket_id = socket;
@@ -438,6 +443,9 @@ wp_view_fold(struct wp_worker_view *v, unsigned int worker,
 		break;
 	case WP_TELEM_EVENT:
 		v->events++;
+		v->last_event = rec->u.event.code;
+		v->last_event_arg[0] = rec->u.event.arg[0];
+		v->last_event_arg[1] = rec->u.event.arg[1];
 		break;
 	default:
 		v->bad++;
