@@ -152,6 +152,7 @@ struct wp_net_stats {
 	uint64_t tcp_keepalive_probes;
 	uint64_t tcp_closed[16];      /* by enum wp_tcp_close_reason */
 	uint32_t tcp_conns;           /* gauge: flows in the table, all states */
+	uint32_t tcp_time_wait;       /* gauge: of those, in TIME_WAIT (closed for the app) */
 	uint32_t arp_pending;         /* gauge: frames waiting for ARP */
 };
 

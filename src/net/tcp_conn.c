@@ -302,6 +302,8 @@ wp_tcp_conn_release(struct wp_tcp_conn *c)
 		wp_tcp_half_unlink(c);
 		if (wp_flow_del(tcp->flows, &c->key) == 0)
 			tcp->net->stats.tcp_conns--;
+		if (c->state == WP_TCP_TIME_WAIT)
+			tcp->net->stats.tcp_time_wait--;
 		c->state = WP_TCP_CLOSED;
 		c->closed_cb = true;
 		c->zombie = true;
@@ -347,6 +349,8 @@ wp_tcp_enter_time_wait(struct wp_tcp_conn *c)
 {
 	struct wp_net *net = c->tcp->net;
 
+	if (c->state != WP_TCP_TIME_WAIT)
+		net->stats.tcp_time_wait++;
 	c->state = WP_TCP_TIME_WAIT;
 	wp_tcp_timer_cancel(c, WP_TT_RTX);
 	wp_tcp_timer_cancel(c, WP_TT_DELACK);
