@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* warmpoold: the warmpool appliance.
  *
- * For now this is the runtime alone (src/core/runtime.c): EAL start-up
- * with the hugepage fallback, one worker per non-main lcore running the
- * run-to-completion loop, the control core draining telemetry, and a clean
- * stop on SIGINT/SIGTERM (exit 0). The TCP stack and pools plug into the
- * worker loop's poll hook later.
+ * With --config FILE it is the HTTP/1.1 pooling appliance (appliance.c):
+ * the configuration decides lcores and DPDK devices (EAL arguments are
+ * derived from it unless given), workers run the stack and the proxy,
+ * SIGTERM drains. --check-config FILE validates a file and prints the
+ * effective configuration without starting anything.
+ *
+ * Without --config it runs the runtime alone (src/core/runtime.c): EAL
+ * start-up with the hugepage fallback, one worker per non-main lcore
+ * running the run-to-completion loop, the control core draining telemetry,
+ * and a clean stop on SIGINT/SIGTERM (exit 0); the runtime's own tests use
+ * that mode.
  *
  * Application options come after "--" and are parsed before EAL starts,
  * so --help and a mistyped option cost nothing and need no hugepages.
@@ -24,8 +30,11 @@
 #include <rte_eal.h>
 #include <rte_lcore.h>
 
+#include <warmpool/config.h>
 #include <warmpool/ring.h>
 #include <warmpool/runtime.h>
+
+#include "appliance.h"
 
 #define PROG "warmpoold"
 
@@ -42,7 +51,13 @@ usage(FILE *out)
 "(-l / --lcores) runs one worker. Without free hugepages, --no-huge is\n"
 "added automatically (reserve them with: sudo ./warmpool.sh hugepages).\n"
 "\n"
-"Options (after --):\n"
+"Options (after --; --config and --check-config may also come alone):\n"
+"  --config FILE         run the appliance described by FILE (INI; see\n"
+"                        conf/warmpoold.ini). EAL lcores and devices come\n"
+"                        from it unless given as EAL options\n"
+"  --check-config FILE   validate FILE, print every error (file:line,\n"
+"                        section, key, what is allowed) or the effective\n"
+"                        configuration, and exit (0 valid, 2 invalid)\n"
 "  --stats-interval MS   worker counters snapshot period, and the period of\n"
 "                        the --verbose stats line; 0 = only at stop\n"
 "                        (0..3600000, default %" PRIu32 ")\n"
@@ -84,7 +99,10 @@ bad:
 	return -EINVAL;
 }
 
-enum { OPT_STATS = 256, OPT_SPIN, OPT_PAUSE, OPT_SLEEP };
+enum { OPT_STATS = 256, OPT_SPIN, OPT_PAUSE, OPT_SLEEP, OPT_CONFIG, OPT_CHECK };
+
+static const char *config_path;    /* --config */
+static const char *check_path;     /* --check-config */
 
 /* Parse the application options: argv[0] is a program name. Returns 0,
  * 1 for --help (already printed), or -EINVAL (message printed). */
@@ -96,6 +114,8 @@ parse_app_args(int argc, char **argv, struct wp_runtime_conf *conf)
 		{ "spin-polls", required_argument, NULL, OPT_SPIN },
 		{ "pause-polls", required_argument, NULL, OPT_PAUSE },
 		{ "idle-sleep-us", required_argument, NULL, OPT_SLEEP },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "check-config", required_argument, NULL, OPT_CHECK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -122,6 +142,12 @@ parse_app_args(int argc, char **argv, struct wp_runtime_conf *conf)
 		case OPT_SLEEP:
 			ret = parse_u32("--idle-sleep-us", optarg, 1000000,
 					&conf->idle_sleep_us);
+			break;
+		case OPT_CONFIG:
+			config_path = optarg;
+			break;
+		case OPT_CHECK:
+			check_path = optarg;
 			break;
 		case 'v':
 			conf->verbose = true;
@@ -198,6 +224,55 @@ log_workers(const struct wp_runtime *rt, const struct wp_runtime_conf *conf)
 			conf->pause_polls, conf->idle_sleep_us);
 }
 
+/* --check-config, or the appliance with --config. */
+static int
+run_with_config(char **argv, int dd, struct wp_runtime_conf *rconf)
+{
+	static struct wp_config cfg;
+	static struct wp_config_errors errs;
+	const char *path = check_path != NULL ? check_path : config_path;
+	char *eal_argv[128], store[4096];
+	int eal_argc = 0, n, ret, status;
+
+	if (wp_config_load(&cfg, path, &errs) != 0) {
+		wp_config_errors_print(&errs, stderr);
+		fprintf(stderr, PROG ": %s: %u error(s); nothing started\n", path, errs.count);
+		return 2;
+	}
+	if (check_path != NULL) {
+		printf("# %s: valid; effective configuration:\n", path);
+		wp_config_dump(&cfg, stdout);
+		return 0;
+	}
+	/* EAL: program name, the user's EAL options, then what the file implies */
+	eal_argv[eal_argc++] = argv[0];
+	for (int i = 1; i < dd && eal_argc < 64; i++)
+		eal_argv[eal_argc++] = argv[i];
+	n = wpd_eal_args(&cfg, dd > 1 ? dd - 1 : 0, argv + 1, eal_argv + eal_argc,
+			 (int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - eal_argc - 1,
+			 store, sizeof(store));
+	if (n < 0) {
+		fprintf(stderr, PROG ": too many EAL arguments\n");
+		return 2;
+	}
+	eal_argc += n;
+	eal_argv[eal_argc] = NULL;
+	ret = wp_runtime_install_signals();
+	if (ret != 0) {
+		fprintf(stderr, PROG ": cannot install signal handlers: %s\n", strerror(-ret));
+		return 1;
+	}
+	n = wp_eal_init(eal_argc, eal_argv);
+	if (n < 0) {
+		fprintf(stderr, PROG ": EAL initialisation failed: %s (check the EAL options "
+			"and [port] devices of %s)\n", strerror(-n), path);
+		return n == -EINVAL ? 2 : 1;
+	}
+	status = wpd_appliance_run(&cfg, rconf);
+	rte_eal_cleanup();
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -213,6 +288,9 @@ main(int argc, char **argv)
 
 	/* Our options first, before EAL: no hugepages needed to be told off. */
 	dd = find_dashdash(argc, argv);
+	if (dd == argc && argc > 1 && (strncmp(argv[1], "--config", 8) == 0 ||
+				       strncmp(argv[1], "--check-config", 14) == 0))
+		dd = 0;                 /* only our options, no EAL ones */
 	if (asks_help(1, dd, argv)) {
 		usage(stdout);
 		return 0;
@@ -230,6 +308,8 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": invalid setting %s (see --help)\n", field);
 		return 2;
 	}
+	if (check_path != NULL || config_path != NULL)
+		return run_with_config(argv, dd, &conf);
 
 	/* From here on SIGINT/SIGTERM only set a flag: one that arrives while
 	 * starting is honoured by the control loop as soon as it runs. */

@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* warmpoold appliance mode: the configuration made into running workers.
+ *
+ * Start-up (main lcore, before workers launch): one mempool, the client
+ * port and (if configured) the backend port with one queue pair per
+ * worker, then per worker its stack(s) and its wp_proxy (listener, one
+ * pool + TCP transport per backend). After launch each worker's state is
+ * touched only by that worker's lcore (DESIGN.md section 1); the control
+ * core talks to it through the command ring only.
+ *
+ * Worker iteration: client port RX -> stack -> proxy callbacks; backend
+ * port likewise; proxy timers and pool ticks; TX flush.
+ *
+ * SIGTERM/SIGINT: the control core sends DRAIN to every worker. A worker
+ * stops listening, closes idle clients and lets busy ones finish their
+ * response (until [shutdown] drain_timeout), then closes its backend
+ * sessions with FIN and reports DRAINED once its TCP flows are gone (or
+ * after a short grace). The control core then stops the workers, frees
+ * everything and checks that every mbuf came back.
+ *
+ * Flow steering is issue 6: with more than one worker, a port's queues
+ * would spread a backend session's packets over workers that do not own
+ * it, so one worker is enforced until the handoff rings exist.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include <warmpool/clock.h>
+#include <warmpool/config.h>
+#include <warmpool/net.h>
+#include <warmpool/pool.h>
+#include <warmpool/port.h>
+#include <warmpool/proxy.h>
+#include <warmpool/runtime.h>
+
+#include "appliance.h"
+
+#define PROG "warmpoold"
+#define WPD_CMD_DRAIN (WP_CMD_USER + 1)
+#define WPD_EV_DRAINED (WP_EV_USER + 1)
+#define WPD_CLOSE_GRACE_NS (2LL * 1000000000LL)
+
+/* One worker's appliance state. Owned by the worker's lcore after launch. */
+struct wpd_worker {
+	struct wp_portq cq, bq;
+	bool cq_up, bq_up;
+	struct wp_net *cnet, *bnet;     /* bnet == cnet with one port */
+	struct wp_proxy *px;
+	bool draining, closing, drained;
+	int64_t drain_deadline, close_deadline;
+};
+
+struct wpd {
+	const struct wp_config *cfg;
+	struct rte_mempool *mp;
+	uint16_t cport, bport;
+	bool two_ports, cport_up, bport_up;
+	struct wp_port_info cinfo, binfo;
+	unsigned nworkers;
+	struct wpd_worker *wk[RTE_MAX_LCORE];
+	unsigned mbufs_baseline;
+};
+
+static struct wpd D;
+
+/* ------------------------------------------------------------ EAL args */
+
+static bool
+user_has(int argc, char **argv, const char *const *opts)
+{
+	for (int i = 0; i < argc; i++)
+		for (const char *const *o = opts; *o != NULL; o++)
+			if (strncmp(argv[i], *o, strlen(*o)) == 0)
+				return true;
+	return false;
+}
+
+static bool
+is_vdev(const char *dev)
+{
+	return strncmp(dev, "net_", 4) == 0;
+}
+
+int
+wpd_eal_args(const struct wp_config *cfg, int user_argc, char **user_argv,
+	     char **out, int max, char *store, size_t len)
+{
+	static const char *const lc[] = { "-l", "--lcores", "-c", NULL };
+	static const char *const dv[] = { "--vdev", "-a", "--allow", "-b", "--block", NULL };
+	static const char *const pci[] = { "--no-pci", NULL };
+	size_t used = 0;
+	int n = 0;
+	bool any_pci = false;
+
+#define ADD(s) do {                                                       \
+		size_t l_ = strlen(s) + 1;                                 \
+		if (n >= max || used + l_ > len)                           \
+			return -E2BIG;                                     \
+		memcpy(store + used, (s), l_);                             \
+		out[n++] = store + used;                                   \
+		used += l_;                                                \
+	} while (0)
+
+	if (!user_has(user_argc, user_argv, lc)) {
+		char l[300];
+		char list[256];
+
+		if (wp_config_format_lcores(cfg, true, list, sizeof(list)) < 0)
+			return -E2BIG;
+		snprintf(l, sizeof(l), "%s", list);
+		ADD("-l");
+		ADD(l);
+		snprintf(l, sizeof(l), "--main-lcore=%u", cfg->workers.main_lcore);
+		ADD(l);
+	}
+	if (!user_has(user_argc, user_argv, dv)) {
+		for (int r = 0; r < WP_CONFIG_PORT__COUNT; r++) {
+			const struct wp_config_port *p = &cfg->port[r];
+
+			if (!p->present)
+				continue;
+			if (r == WP_CONFIG_PORT_BACKEND &&
+			    strcmp(p->device, cfg->port[WP_CONFIG_PORT_CLIENT].device) == 0)
+				continue;
+			if (is_vdev(p->device)) {
+				ADD("--vdev");
+			} else {
+				ADD("-a");
+				any_pci = true;
+			}
+			ADD(p->device);
+		}
+		if (!any_pci && !user_has(user_argc, user_argv, pci))
+			ADD("--no-pci");
+	}
+#undef ADD
+	return n;
+}
+
+/* ---------------------------------------------------------- the worker */
+
+static void
+worker_drain_step(struct wp_worker_ctx *ctx, struct wpd_worker *w, int64_t now)
+{
+	struct wp_net_stats cs, bs;
+	uint32_t left;
+
+	if (!w->closing) {
+		if (wp_proxy_clients(w->px) > 0 && now < w->drain_deadline)
+			return;
+		/* clients done (or out of time): sessions go with FIN */
+		wp_proxy_close_sessions(w->px);
+		w->closing = true;
+		w->close_deadline = now + WPD_CLOSE_GRACE_NS;
+		return;
+	}
+	if (w->drained)
+		return;
+	/* TIME_WAIT flows are closed for everyone but TCP; they go with the
+	 * stack */
+	wp_net_stats(w->cnet, &cs);
+	left = cs.tcp_conns - cs.tcp_time_wait;
+	if (w->bnet != w->cnet) {
+		wp_net_stats(w->bnet, &bs);
+		left += bs.tcp_conns - bs.tcp_time_wait;
+	}
+	if (left > 0 && now < w->close_deadline)
+		return;
+	w->drained = true;
+	wp_worker_event(ctx, WPD_EV_DRAINED, wp_proxy_clients(w->px), left);
+}
+
+static unsigned int
+worker_poll(struct wp_worker_ctx *ctx, void *arg)
+{
+	struct wpd_worker *w = D.wk[ctx->worker_id];
+	int64_t now = (int64_t)wp_clock_ns();
+	unsigned int n;
+
+	(void)arg;
+	n = wp_portq_poll(&w->cq, w->cnet, now);
+	if (D.two_ports)
+		n += wp_portq_poll(&w->bq, w->bnet, now);
+	wp_proxy_poll(w->px, now);
+	wp_net_flush(w->cnet);
+	if (D.two_ports)
+		wp_net_flush(w->bnet);
+	if (w->draining)
+		worker_drain_step(ctx, w, now);
+	return n;
+}
+
+static void
+worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
+{
+	struct wpd_worker *w = D.wk[ctx->worker_id];
+
+	(void)arg;
+	if (cmd->type != WPD_CMD_DRAIN || w->draining)
+		return;
+	w->draining = true;
+	w->drain_deadline = (int64_t)wp_clock_ns() + D.cfg->shutdown.drain_timeout_ns;
+	wp_proxy_drain(w->px);
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static int
+port_by_device(const char *dev, uint16_t *port)
+{
+	char name[WP_CONFIG_DEVICE_LEN];
+	size_t i;
+
+	for (i = 0; dev[i] != '\0' && dev[i] != ',' && i + 1 < sizeof(name); i++)
+		name[i] = dev[i];
+	name[i] = '\0';
+	if (rte_eth_dev_get_port_by_name(name, port) != 0) {
+		fprintf(stderr, PROG ": port '%s' not found: the device did not probe "
+			"(check the EAL log above: interface name, permissions)\n", name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int
+port_up(enum wp_config_port_role role, uint16_t *port, struct wp_port_info *info)
+{
+	const struct wp_config_port *p = wp_config_port_for(D.cfg, role);
+	struct wp_port_conf pc;
+	int rc;
+
+	rc = port_by_device(p->device, port);
+	if (rc != 0)
+		return rc;
+	memset(&pc, 0, sizeof(pc));
+	pc.port_id = *port;
+	pc.nb_queues = (uint16_t)D.nworkers;
+	pc.rx_desc = p->rx_desc;
+	pc.tx_desc = p->tx_desc;
+	pc.use_offloads = true;
+	pc.mp = D.mp;
+	rc = wp_port_setup(&pc, info);
+	if (rc < 0)
+		fprintf(stderr, PROG ": port %s: set-up failed: %s\n", p->device, strerror(-rc));
+	return rc;
+}
+
+static struct wp_net *
+stack_up(struct wpd_worker *w, enum wp_config_port_role role, struct wp_portq *q,
+	 const struct wp_port_info *info, unsigned wid, int socket)
+{
+	struct wp_net_conf nc;
+	struct wp_net_io io;
+	struct wp_net *net;
+	const char *why = NULL;
+
+	(void)w;
+	wp_net_conf_default(&nc);
+	wp_config_net_conf(D.cfg, role, &nc);
+	memcpy(nc.mac, info->mac, 6);
+	nc.worker = wid;
+	nc.syn_backlog = D.cfg->listen.backlog;
+	/* sessions and clients share the flow table of a single port */
+	if (nc.max_conns < D.cfg->pool.max_sessions * D.cfg->n_backends + 4096)
+		nc.max_conns = D.cfg->pool.max_sessions * D.cfg->n_backends + 4096;
+	if (wp_net_conf_check(&nc, &why) < 0) {
+		fprintf(stderr, PROG ": stack settings: %s\n", why ? why : "?");
+		return NULL;
+	}
+	wp_portq_io(q, info, &io);
+	net = wp_net_create(&nc, &io, D.mp, socket, (int64_t)wp_clock_ns());
+	if (net == NULL)
+		fprintf(stderr, PROG ": worker %u: stack: %s\n", wid, rte_strerror(rte_errno));
+	return net;
+}
+
+static int
+worker_up(unsigned wid, int socket)
+{
+	const struct wp_config *cfg = D.cfg;
+	struct wp_proxy_conf pc;
+	struct wpd_worker *w;
+	int rc;
+
+	w = rte_zmalloc_socket("wpd_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		return -ENOMEM;
+	D.wk[wid] = w;
+	rc = wp_portq_init(&w->cq, D.cport, (uint16_t)wid, NULL, NULL, socket);
+	if (rc < 0)
+		return rc;
+	w->cq_up = true;
+	w->cnet = stack_up(w, WP_CONFIG_PORT_CLIENT, &w->cq, &D.cinfo, wid, socket);
+	if (w->cnet == NULL)
+		return -EINVAL;
+	w->bnet = w->cnet;
+	if (D.two_ports) {
+		rc = wp_portq_init(&w->bq, D.bport, (uint16_t)wid, NULL, NULL, socket);
+		if (rc < 0)
+			return rc;
+		w->bq_up = true;
+		w->bnet = stack_up(w, WP_CONFIG_PORT_BACKEND, &w->bq, &D.binfo, wid, socket);
+		if (w->bnet == NULL)
+			return -EINVAL;
+	}
+	memset(&pc, 0, sizeof(pc));
+	pc.client_net = w->cnet;
+	pc.backend_net = w->bnet;
+	pc.mp = D.mp;
+	pc.listen_port = cfg->listen.port;
+	pc.max_clients = 16384;
+	pc.limits.max_line = cfg->http.max_line;
+	pc.limits.max_header_bytes = cfg->http.max_header_bytes;
+	pc.limits.max_headers = cfg->http.max_headers;
+	pc.client_idle_timeout_ns = cfg->http.client_idle_timeout_ns;
+	pc.request_timeout_ns = cfg->http.request_timeout_ns;
+	pc.backend_timeout_ns = cfg->http.backend_timeout_ns;
+	pc.retry_idempotent = cfg->http.retry_idempotent;
+	pc.retry_buf = 4096;
+	wp_config_pool_params(cfg, &pc.pool);
+	pc.pool.seed ^= wid;
+	pc.nbackends = cfg->n_backends;
+	for (unsigned i = 0; i < cfg->n_backends; i++) {
+		pc.backends[i].ip = cfg->backend[i].addr;
+		pc.backends[i].port = cfg->backend[i].port;
+		pc.backends[i].weight = cfg->backend[i].weight;
+	}
+	pc.seed = 0x77a2 + wid;
+	pc.socket = socket;
+	w->px = wp_proxy_create(&pc);
+	if (w->px == NULL) {
+		fprintf(stderr, PROG ": worker %u: proxy: %s\n", wid, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void
+teardown(void)
+{
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++) {
+		struct wpd_worker *w = D.wk[i];
+
+		if (w == NULL)
+			continue;
+		wp_proxy_free(w->px);
+		if (w->bnet != NULL && w->bnet != w->cnet)
+			wp_net_free(w->bnet);
+		wp_net_free(w->cnet);
+		if (w->bq_up)
+			wp_portq_fini(&w->bq);
+		if (w->cq_up)
+			wp_portq_fini(&w->cq);
+		rte_free(w);
+		D.wk[i] = NULL;
+	}
+	if (D.bport_up)
+		wp_port_close(D.bport);
+	if (D.cport_up)
+		wp_port_close(D.cport);
+	D.cport_up = D.bport_up = false;
+}
+
+/* ------------------------------------------------------------ reports */
+
+static uint64_t
+drops_total(const struct wp_net_stats *ns)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < WP_DROP__COUNT; i++)
+		n += ns->drops[i];
+	return n;
+}
+
+static void
+report_worker(unsigned wid)
+{
+	struct wpd_worker *w = D.wk[wid];
+	struct wp_proxy_stats s;
+	struct wp_net_stats ns;
+	char errs[512] = "";
+	size_t o = 0;
+
+	wp_proxy_stats(w->px, &s);
+	for (int e = 0; e < WP_PX_E__COUNT; e++)
+		if (s.errors[e] > 0 && o < sizeof(errs))
+			o += (size_t)snprintf(errs + o, sizeof(errs) - o, " %s=%" PRIu64,
+					      wp_proxy_err_name((enum wp_proxy_err)e), s.errors[e]);
+	printf(PROG ": worker %u: clients accepted=%" PRIu64 " open=%u; requests=%" PRIu64
+	       " responses=%" PRIu64 " 2xx=%" PRIu64 " 3xx=%" PRIu64 " 4xx=%" PRIu64
+	       " 5xx=%" PRIu64 " reused=%" PRIu64 " retries=%" PRIu64 " not_reusable=%" PRIu64
+	       " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 "; errors:%s\n",
+	       wid, s.accepted, s.clients, s.requests, s.responses, s.status_class[2],
+	       s.status_class[3], s.status_class[4], s.status_class[5], s.reused, s.retries,
+	       s.not_reusable, s.bytes_up, s.bytes_down, o ? errs : " none");
+	for (unsigned i = 0; i < D.cfg->n_backends; i++) {
+		struct wp_pool_stats ps;
+
+		char closed[512] = "";
+		size_t co = 0;
+
+		wp_pool_stats(wp_proxy_pool(w->px, i), &ps);
+		for (int r = 0; r < WP_CLOSE__COUNT; r++)
+			if (ps.closed[r] > 0 && co < sizeof(closed))
+				co += (size_t)snprintf(closed + co, sizeof(closed) - co,
+						       " %s=%" PRIu64,
+						       wp_close_reason_name((enum wp_close_reason)r),
+						       ps.closed[r]);
+		printf(PROG ": worker %u: backend %s: sessions opened=%" PRIu64 " acquires=%" PRIu64
+		       " reused=%" PRIu64 " waits=%" PRIu64 " overflows=%" PRIu64
+		       " timeouts=%" PRIu64 "; closed:%s\n",
+		       wid, D.cfg->backend[i].name, ps.opened, ps.acquires, ps.reused, ps.waits,
+		       ps.overflows, ps.timeouts, co ? closed : " none");
+	}
+	wp_net_stats(w->cnet, &ns);
+	printf(PROG ": worker %u: client stack flows=%u time_wait=%u drops=%" PRIu64 "\n", wid,
+	       ns.tcp_conns - ns.tcp_time_wait, ns.tcp_time_wait, drops_total(&ns));
+	if (w->bnet != w->cnet) {
+		wp_net_stats(w->bnet, &ns);
+		printf(PROG ": worker %u: backend stack flows=%u time_wait=%u drops=%" PRIu64 "\n",
+		       wid, ns.tcp_conns - ns.tcp_time_wait, ns.tcp_time_wait, drops_total(&ns));
+	}
+}
+
+/* ------------------------------------------------------------ control */
+
+static int
+control_loop(struct wp_runtime *rt)
+{
+	bool draining = false;
+	uint64_t deadline = 0;
+	unsigned i;
+
+	for (;;) {
+		uint64_t now;
+		unsigned drained = 0;
+
+		if (wp_runtime_poll_control(rt) == 0)
+			rte_delay_us_sleep(1000);
+		now = wp_clock_ns();
+		if (!draining && wp_runtime_stop_signal() != 0) {
+			struct wp_cmd cmd = { .type = WPD_CMD_DRAIN };
+
+			printf(PROG ": signal %d: draining (up to %" PRId64 " ms for in-flight "
+			       "requests)\n", wp_runtime_stop_signal(),
+			       D.cfg->shutdown.drain_timeout_ns / 1000000);
+			for (i = 0; i < D.nworkers; i++)
+				(void)wp_runtime_send(rt, i, &cmd);
+			draining = true;
+			deadline = now + (uint64_t)D.cfg->shutdown.drain_timeout_ns +
+				   2 * (uint64_t)WPD_CLOSE_GRACE_NS;
+		}
+		if (!draining)
+			continue;
+		for (i = 0; i < D.nworkers; i++)
+			if (wp_runtime_view(rt, i)->last_event == WPD_EV_DRAINED)
+				drained++;
+		if (drained == D.nworkers) {
+			printf(PROG ": drained: every worker closed its clients and sessions\n");
+			return 0;
+		}
+		if (now >= deadline) {
+			printf(PROG ": drain deadline passed with %u of %u workers drained\n",
+			       drained, D.nworkers);
+			return 0;
+		}
+	}
+}
+
+int
+wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
+{
+	struct wp_runtime_hooks hooks = { .poll = worker_poll, .cmd = worker_cmd };
+	struct wp_runtime *rt = NULL;
+	unsigned nmbufs, in_use_end;
+	int status = 1, rc, stopped;
+	char ip[32];
+
+	memset(&D, 0, sizeof(D));
+	D.cfg = cfg;
+	D.nworkers = rte_lcore_count() - 1;
+	if (D.nworkers != 1) {
+		fprintf(stderr, PROG ": %u workers: more than one worker needs flow steering "
+			"(handoff rings, issue 6); give [workers] lcores one lcore\n", D.nworkers);
+		return 2;
+	}
+	rconf->spin_polls = cfg->workers.spin_polls;
+	rconf->pause_polls = cfg->workers.pause_polls;
+	rconf->idle_sleep_us = cfg->workers.idle_sleep_us;
+	nmbufs = cfg->workers.mbufs * D.nworkers;
+	D.mp = rte_pktmbuf_pool_create("wpd_mp", nmbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
+	if (D.mp == NULL) {
+		fprintf(stderr, PROG ": mempool of %u mbufs: %s (lower [workers] mbufs or "
+			"reserve hugepages)\n", nmbufs, rte_strerror(rte_errno));
+		return 1;
+	}
+	rc = port_up(WP_CONFIG_PORT_CLIENT, &D.cport, &D.cinfo);
+	if (rc < 0)
+		goto out;
+	D.cport_up = true;
+	D.two_ports = cfg->port[WP_CONFIG_PORT_BACKEND].present &&
+		      strcmp(cfg->port[WP_CONFIG_PORT_BACKEND].device,
+			     cfg->port[WP_CONFIG_PORT_CLIENT].device) != 0;
+	if (D.two_ports) {
+		rc = port_up(WP_CONFIG_PORT_BACKEND, &D.bport, &D.binfo);
+		if (rc < 0)
+			goto out;
+		D.bport_up = true;
+	}
+	D.mbufs_baseline = rte_mempool_in_use_count(D.mp);
+	for (unsigned i = 0; i < D.nworkers; i++) {
+		rc = worker_up(i, (int)rte_socket_id());
+		if (rc < 0)
+			goto out;
+	}
+	rt = wp_runtime_start(rconf, &hooks);
+	if (rt == NULL) {
+		fprintf(stderr, PROG ": cannot start workers: %s\n", strerror(errno));
+		goto out;
+	}
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", cfg->listen.addr >> 24,
+		 (cfg->listen.addr >> 16) & 255, (cfg->listen.addr >> 8) & 255,
+		 cfg->listen.addr & 255);
+	printf(PROG ": ready: listening on %s:%u, %u worker(s), %u backend(s), %s, "
+	       "min_idle %u / max_sessions %u per backend per worker\n", ip, cfg->listen.port,
+	       D.nworkers, cfg->n_backends, D.two_ports ? "client and backend ports" :
+	       "one port", cfg->pool.min_idle, cfg->pool.max_sessions);
+	control_loop(rt);
+	stopped = wp_runtime_stop(rt);
+	if (stopped < 0) {
+		fprintf(stderr, PROG ": stopping workers failed: %s\n", strerror(-stopped));
+		goto out;
+	}
+	for (unsigned i = 0; i < D.nworkers; i++)
+		report_worker(i);
+	status = 0;
+out:
+	teardown();
+	wp_runtime_free(rt);
+	if (D.mp != NULL) {
+		in_use_end = rte_mempool_in_use_count(D.mp);
+		/* the ports are closed: every mbuf must be back */
+		if (status == 0)
+			printf(PROG ": mbufs: %u in use after the ports closed (%u held by the "
+			       "ports' RX rings while running): %s\n", in_use_end,
+			       D.mbufs_baseline, in_use_end == 0 ? "none lost" : "LEAKED");
+		if (status == 0 && in_use_end != 0)
+			status = 1;
+		rte_mempool_free(D.mp);
+	}
+	return status;
+}

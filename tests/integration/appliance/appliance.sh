@@ -1,0 +1,283 @@
+#!/bin/bash
+# appliance.sh KIND WARMPOOLD WPT_BACKEND: warmpoold end to end in the
+# DESIGN.md section 8 topology (lib.sh): curl and wrk in wpa-cli, warmpoold
+# on net_af_packet over both veth ends in wpa-app, backends in wpa-srv.
+#
+# KIND:
+#  correct  - every size, chunked both ways, HEAD/204/304/1xx, bodies by
+#             checksum; bad requests answered 400 and never forwarded (the
+#             backend's request count does not move); pipelining
+#  reuse    - max_sessions 4 per backend: wrk with 200 clients opens no more
+#             than the cap to each backend, which sees many requests per
+#             connection; then SIGTERM: clean drain, exit 0
+#  failover - a backend that closes after N requests and one that resets:
+#             idempotent requests are retried, every GET succeeds; a dead
+#             backend gives 502/503 counted by cause
+#  errors   - desync guard (bytes after a response close the session, never
+#             reach the next client), backend timeout 504, broken framing
+#             502
+# After each: warmpoold exits 0 on SIGTERM with every mbuf back and no flow
+# left; the backends saw exactly the requests the clients sent.
+# Exits 77 (SKIP) without root, namespaces or tools.
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+KIND=${1:?usage: $0 KIND WARMPOOLD WPT_BACKEND}
+WPD=${2:?warmpoold}
+wpa_init "${3:?wpt_backend}"
+wpa_need_root wrk timeout
+[ -x "$WPD" ] || wpa_fail "no warmpoold at $WPD"
+wpa_topology_up
+
+VIP=$WPA_IP_VIP
+PORT=8080
+WPD_PID=""
+
+# wpd_conf FILE [POOL_EXTRA] [HTTP_EXTRA] BACKEND_LINES...: a config for
+# this topology; backends as "name ip port".
+wpd_conf() {
+	local f=$1 pool=$2 http=$3 b
+	shift 3
+	cat >"$f" <<EOF
+[listen]
+port = $PORT
+[port client]
+device = net_af_packet0,iface=$WPA_IF_APP_C
+address = $VIP/$WPA_PREFIX
+[port backend]
+device = net_af_packet1,iface=$WPA_IF_APP_S
+address = $WPA_IP_APP_SRV/$WPA_PREFIX
+[workers]
+lcores = 1
+main_lcore = 0
+mbufs = 16383
+idle_sleep_us = 20
+[pool]
+$pool
+[http]
+$http
+[shutdown]
+drain_timeout = 3s
+EOF
+	for b in "$@"; do
+		set -- $b
+		printf '[backend %s]\naddress = %s\nport = %s\n' "$1" "$2" "$3" >>"$f"
+	done
+}
+
+wpd_start() {
+	local conf=$1 i=0
+	ip netns exec "$WPA_NS_APP" "$WPD" --no-huge -m 512 --in-memory --file-prefix wpa-$$ \
+		-- --config "$conf" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
+	WPD_PID=$!
+	until grep -q "ready: listening" "$WPA_TMP/wpd.out" 2>/dev/null; do
+		kill -0 "$WPD_PID" 2>/dev/null || { cat "$WPA_TMP/wpd.out" "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited during start-up"; }
+		i=$((i + 1))
+		[ "$i" -le 200 ] || wpa_fail "warmpoold not ready after 20 s"
+		sleep 0.1
+	done
+	wpa_log "$(grep 'ready:' "$WPA_TMP/wpd.out")"
+	wpa_wait_reachable "http://$VIP:$PORT/size/1" 10
+}
+
+# wpd_stop: SIGTERM, exit 0, the leak and flow checks of the final report.
+wpd_stop() {
+	local rc i=0
+	kill -TERM "$WPD_PID"
+	while kill -0 "$WPD_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 150 ] || { kill -KILL "$WPD_PID"; wpa_fail "warmpoold did not stop within 15 s of SIGTERM"; }
+		sleep 0.1
+	done
+	wait "$WPD_PID"
+	rc=$?
+	WPD_PID=""
+	sed 's/^/  | /' "$WPA_TMP/wpd.out" | grep -v "ready:"
+	[ "$rc" -eq 0 ] || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited $rc after SIGTERM"; }
+	grep -q "drained: every worker" "$WPA_TMP/wpd.out" || wpa_fail "warmpoold did not drain cleanly"
+	grep -q "mbufs: 0 in use after the ports closed.*none lost" "$WPA_TMP/wpd.out" ||
+		wpa_fail "mbufs not all returned"
+	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
+}
+
+# wpd_stat KEY: a number from the worker line of the final report
+wpd_stat() {
+	sed -n "s/.*worker 0: clients.* $1=\([0-9]*\).*/\1/p" "$WPA_TMP/wpd.out" | head -1
+}
+wpd_err() {
+	sed -n "s/.*errors:.* $1=\([0-9]*\).*/\1/p" "$WPA_TMP/wpd.out" | head -1
+}
+
+url() { echo "http://$VIP:$PORT$1"; }
+
+check_body() {   # check_body PATH N: body of PATH has the pattern's SHA-256
+	local got want
+	got=$(wpa_curl -s "$(url "$1")" | sha256sum | cut -d' ' -f1)
+	want=$(wpa_pattern_sha "$2")
+	[ "$got" = "$want" ] || wpa_fail "$1: body SHA-256 $got, want $want"
+}
+
+case "$KIND" in
+correct)
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_backend_start b2 "$WPA_IP_SRV" 8082
+	wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
+max_sessions = 8" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV 8082"
+	wpd_start "$WPA_TMP/w.ini"
+	for n in 0 1 100 1448 1449 4096 65536 1000000 10485760; do
+		check_body "/size/$n" "$n"
+		check_body "/chunked/$n/777" "$n"
+	done
+	check_body "/close/300000" 300000
+	wpa_log "sizes 0..10 MiB, Content-Length, chunked and close-delimited: bodies intact"
+	# HEAD, 204, 304, 1xx
+	h=$(wpa_curl -s -I "$(url /size/5000)")
+	echo "$h" | grep -qi "^content-length: 5000" || wpa_fail "HEAD: $h"
+	for st in 204 304; do
+		c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /status/$st)")
+		[ "$c" = "$st" ] || wpa_fail "/status/$st answered $c"
+	done
+	c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /status/103)")
+	[ "$c" = 200 ] || wpa_fail "/status/103 (interim then 200) answered $c"
+	# request bodies, Content-Length and chunked, checked by the backend's SHA
+	head -c 200000 /dev/urandom >"$WPA_TMP/body"
+	want=$(sha256sum <"$WPA_TMP/body" | cut -d' ' -f1)
+	for te in "" "-H Transfer-Encoding:chunked"; do
+		got=$(wpa_curl -s -D - -o /dev/null --data-binary @"$WPA_TMP/body" $te "$(url /echo)" |
+			sed -n 's/^[Xx]-[Bb]ody-[Ss]ha256: *\([0-9a-f]*\).*/\1/p')
+		[ "$got" = "$want" ] || wpa_fail "POST /echo ${te:-content-length}: backend saw $got, want $want"
+	done
+	wpa_log "HEAD, 204, 304, 103 then 200, request bodies (Content-Length and chunked): ok"
+	# pipelining: three requests in one write, three responses in order
+	printf 'GET /size/10 HTTP/1.1\r\nHost: x\r\n\r\nGET /size/20 HTTP/1.1\r\nHost: x\r\n\r\nGET /size/30 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+		wpa_raw "$VIP" "$PORT" >"$WPA_TMP/pipe.out"
+	[ "$(grep -ao 'HTTP/1.1 200 OK' "$WPA_TMP/pipe.out" | wc -l)" -eq 3 ] || wpa_fail "pipelined: $(cat -v "$WPA_TMP/pipe.out")"
+	# bad requests: answered by us, never forwarded
+	r0=$(( $(wpa_backend_stats b1 requests) + $(wpa_backend_stats b2 requests) ))
+	bad=0
+	while IFS= read -r req; do
+		printf "$req" | wpa_raw "$VIP" "$PORT" >"$WPA_TMP/bad.out"
+		st=$(head -1 "$WPA_TMP/bad.out" | cut -d' ' -f2)
+		case "$st" in 400|414|431|501|505) ;; *) wpa_fail "bad request '$req' answered '$st'" ;; esac
+		bad=$((bad + 1))
+	done <<'EOF'
+POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n
+POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello
+POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n
+POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n
+GET /size/1 HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n
+GET /size/1 HTTP/1.1\r\nHost : x\r\n\r\n
+GET /size/1 HTTP/2.0\r\nHost: x\r\n\r\n
+GET /size/1 HTTP/1.1\nHost: x\n\n
+EOF
+	r1=$(( $(wpa_backend_stats b1 requests) + $(wpa_backend_stats b2 requests) ))
+	[ "$r1" -eq "$r0" ] || wpa_fail "bad requests reached a backend: $((r1 - r0))"
+	wpa_log "$bad bad requests answered 4xx/5xx by warmpoold, none reached a backend"
+	wpd_stop
+	[ "$(wpd_err bad_request)" -ge "$bad" ] || wpa_fail "bad_request counter $(wpd_err bad_request) < $bad"
+	;;
+reuse)
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_backend_start b2 "$WPA_IP_SRV" 8082
+	wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
+max_sessions = 4
+max_pending = 4096
+acquire_timeout = 5s" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV 8082"
+	wpd_start "$WPA_TMP/w.ini"
+	wpa_wrk -t 2 -c 200 -d 5s "$(url /size/100)" &
+	wrk_pid=$!
+	sleep 2.5
+	for b in b1 b2; do
+		n=$(wpa_backend_conns "$b")
+		wpa_log "backend $b: $n established connections during the run"
+		[ "$n" -le 4 ] || wpa_fail "backend $b has $n connections, cap is 4"
+	done
+	wait "$wrk_pid"
+	wpa_wrk -t 2 -c 200 -d 3s "$(url /size/100)"
+	[ "$WPA_WRK_REQUESTS" -gt 1000 ] || wpa_fail "wrk made only $WPA_WRK_REQUESTS requests"
+	[ "$WPA_WRK_NON2XX" -eq 0 ] || wpa_fail "$WPA_WRK_NON2XX non-2xx responses"
+	[ "$WPA_WRK_SOCK_ERRORS" -eq 0 ] || wpa_fail "$WPA_WRK_SOCK_ERRORS socket errors"
+	for b in b1 b2; do
+		acc=$(wpa_backend_stats "$b" connections_accepted)
+		req=$(wpa_backend_stats "$b" requests)
+		wpa_log "backend $b: $req requests over $acc connections"
+		[ "$acc" -le 8 ] || wpa_fail "backend $b accepted $acc connections for 4 sessions"
+		[ "$req" -ge $((acc * 50)) ] || wpa_fail "backend $b: too few requests per connection"
+	done
+	wpd_stop
+	;;
+failover)
+	# b1 resets on /reset; sessions are warm and reused first, so a reset
+	# before any response byte is retried once on another session
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
+max_sessions = 4" "retry_idempotent = yes" "b1 $WPA_IP_SRV 8081"
+	wpd_start "$WPA_TMP/w.ini"
+	for i in 1 2 3 4 5 6; do check_body /size/100 100; done
+	c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /reset)")
+	[ "$c" = 502 ] || wpa_fail "GET /reset (reset twice) answered $c, want 502"
+	r=$(wpa_backend_stats b1 resets_sent)
+	[ "$r" -eq 2 ] || wpa_fail "backend sent $r resets, want 2 (the request and its one retry)"
+	# a POST is not idempotent: no retry
+	c=$(wpa_curl -s -o /dev/null -w '%{http_code}' --data x "$(url /reset)")
+	[ "$c" = 502 ] || wpa_fail "POST /reset answered $c, want 502"
+	r=$(wpa_backend_stats b1 resets_sent)
+	[ "$r" -eq 3 ] || wpa_fail "backend sent $r resets, want 3 (POST not retried)"
+	# the backend closes every connection after 3 responses: every GET
+	# still succeeds on replacement sessions
+	wpa_backend_stop b1
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081 --close-after 3
+	for i in $(seq 1 30); do check_body /size/1000 1000; done
+	wpa_log "resets retried once (idempotent only), close-after-3 backend: 30/30 GETs ok"
+	# the backend gone: answers come at once, 502/503, counted
+	wpa_backend_stop b1
+	for i in 1 2 3; do
+		c=$(WPA_CURL_TIMEOUT=10 wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /size/1)")
+		case "$c" in 502|503) ;; *) wpa_fail "backend down: answered '$c', want 502/503" ;; esac
+	done
+	wpd_stop
+	[ "$(wpd_stat retries)" -ge 1 ] || wpa_fail "no retry counted"
+	;;
+errors)
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpd_conf "$WPA_TMP/w.ini" "min_idle = 1
+max_sessions = 1
+max_pending = 0" "backend_timeout = 500ms" "b1 $WPA_IP_SRV 8081"
+	wpd_start "$WPA_TMP/w.ini"
+	# desync guard: a response followed by a smuggled one; the session is
+	# closed, no later client ever sees the extra bytes
+	wpa_curl -s -o /dev/null "$(url /broken/extra)" || true
+	for i in $(seq 1 10); do
+		wpa_curl -s -D - -o /dev/null "$(url /size/10)" >"$WPA_TMP/h.out"
+		! grep -qi "x-smuggled" "$WPA_TMP/h.out" || wpa_fail "smuggled response reached a later client"
+		# 503 is fair while the closed session is replaced (max_pending 0)
+		grep -qE "^HTTP/1.1 (200|503)" "$WPA_TMP/h.out" || wpa_fail "GET after desync: $(head -1 "$WPA_TMP/h.out")"
+		grep -q "^HTTP/1.1 200" "$WPA_TMP/h.out" && ok200=1
+	done
+	[ "${ok200:-0}" = 1 ] || wpa_fail "no GET succeeded after the desync"
+	# ambiguous framing from the backend: 502 before any byte went out
+	c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /broken/cl-te)")
+	[ "$c" = 502 ] || wpa_fail "/broken/cl-te answered $c, want 502"
+	c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /broken/dup-cl)")
+	[ "$c" = 502 ] || wpa_fail "/broken/dup-cl answered $c, want 502"
+	# backend silent past backend_timeout: 504
+	c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /slow/3000/10)")
+	[ "$c" = 504 ] || wpa_fail "/slow/3000 with backend_timeout 500ms answered $c, want 504"
+	# one session, no waiting: a second request while it is busy gets 503
+	sleep 3                     # the slow backend connection is replaced
+	wpa_curl -s -o /dev/null "$(url /slow/1000/10)" &
+	slow_pid=$!
+	sleep 0.3
+	c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /size/1)")
+	wait "$slow_pid"
+	[ "$c" = 503 ] || wpa_fail "second request with max_sessions 1, max_pending 0 answered $c, want 503"
+	wpd_stop
+	for e in bad_response backend_timeout pool_full; do
+		[ "$(wpd_err $e)" -ge 1 ] || wpa_fail "error $e not counted"
+	done
+	grep -q "protocol=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "desync session not closed as protocol"
+	;;
+*) wpa_fail "unknown kind '$KIND'" ;;
+esac
+echo "appliance $KIND: ok"
