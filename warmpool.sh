@@ -31,8 +31,8 @@ usage() {
 	cat <<'EOF'
 usage: ./warmpool.sh VERB
 
-  demo        deps + build + the main job (today: the session-pool benchmark;
-              the appliance with its perf harness replaces it as it lands)
+  demo        deps + build + the main job (warmpoold + nginx + wrk in namespaces;
+              prints req/s and latency direct and through warmpoold)
   test        deps + build + every meson test suite, then the unit suite
               again under AddressSanitizer + UndefinedBehaviorSanitizer
   deps        install the Debian packages the project needs (idempotent)
@@ -122,10 +122,9 @@ cmd_demo() {
 	cmd_build
 	cmd_hugepages || true
 	trap hugepages_restore EXIT
-	log "the appliance is not built yet: the demo runs the session-pool benchmark"
-	# shellcheck disable=SC2046
-	"$BUILD/perf/pool_bench" $(eal_mem_args) --no-pci --no-telemetry \
-		--log-level=warning --lcores '0@0,1@1' -- --quick
+	log "demo: warmpoold in front of two nginx in network namespaces, wrk as the client"
+	"$ROOT/perf/appliance_demo.sh" "$BUILD/dpdk_apps/warmpoold/warmpoold" \
+		"$BUILD/tests/integration/appliance/wpt_backend" 10
 }
 
 cmd_test() {

@@ -1,0 +1,77 @@
+#!/bin/bash
+# appliance_demo.sh WARMPOOLD WPT_BACKEND [SECONDS]: the main job of
+# `./warmpool.sh demo`. Builds the DESIGN.md section 8 topology (namespaces
+# wpa-cli / wpa-app / wpa-srv, tests/integration/appliance/lib.sh), starts
+# two nginx backends, runs warmpoold on net_af_packet in front of them and
+# measures with wrk from the client namespace:
+#   1. wrk straight to one nginx, from the backends' own namespace (the
+#      client namespace has no route to the backends: only the appliance
+#      joins the two networks), so this path has no veth hop at all
+#   2. wrk through warmpoold (same concurrency, same request)
+# then prints RPS and latency of both, stops warmpoold with SIGTERM (its
+# report: sessions, reuse, errors, mbufs) and removes everything it made.
+# The last line is the DESIGN.md section 9 JSON: warmpoold's RPS against
+# the direct path measured in the same run (a proxy adds a hop, so the
+# ratio is below 1; what it shows is the cost of the hop). The side-by-side
+# with HAProxy and nginx as proxies is the perf harness (issue 7).
+set -u
+WPD=${1:?usage: $0 WARMPOOLD WPT_BACKEND [SECONDS]}
+SECS=${3:-10}
+# shellcheck source=../tests/integration/appliance/lib.sh
+. "$(dirname "$0")/../tests/integration/appliance/lib.sh"
+wpa_init "${2:?wpt_backend}"
+wpa_need_root nginx wrk timeout
+wpa_topology_up
+
+wpa_nginx_start n1 "$WPA_IP_SRV" 8081
+wpa_nginx_start n2 "$WPA_IP_SRV" 8082
+cat >"$WPA_TMP/demo.ini" <<EOF
+[listen]
+port = 8080
+[port client]
+device = net_af_packet0,iface=$WPA_IF_APP_C
+address = $WPA_IP_VIP/$WPA_PREFIX
+[port backend]
+device = net_af_packet1,iface=$WPA_IF_APP_S
+address = $WPA_IP_APP_SRV/$WPA_PREFIX
+[workers]
+lcores = 1
+main_lcore = 0
+[pool]
+min_idle = 8
+max_sessions = 32
+[backend n1]
+address = $WPA_IP_SRV
+port = 8081
+[backend n2]
+address = $WPA_IP_SRV
+port = 8082
+EOF
+ip netns exec "$WPA_NS_APP" "$WPD" --no-huge -m 512 --file-prefix wpa-demo-$$ \
+	-- --config "$WPA_TMP/demo.ini" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
+WPD_PID=$!
+WPA_PIDS="$WPA_PIDS $WPD_PID"
+for _ in $(seq 1 200); do
+	grep -q "ready:" "$WPA_TMP/wpd.out" 2>/dev/null && break
+	kill -0 "$WPD_PID" 2>/dev/null || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold did not start"; }
+	sleep 0.1
+done
+grep "ready:" "$WPA_TMP/wpd.out"
+wpa_wait_reachable "http://$WPA_IP_VIP:8080/files/1000" 10
+
+wpa_log "wrk -t2 -c50 -d${SECS}s, 1000-byte body: straight to nginx, then through warmpoold"
+WPA_WRK_NS=$WPA_NS_SRV wpa_wrk -t 2 -c 50 -d "${SECS}s" "http://$WPA_IP_SRV:8081/files/1000"
+D_RPS=$WPA_WRK_RPS D_P50=$WPA_WRK_P50_US D_P99=$WPA_WRK_P99_US
+wpa_wrk -t 2 -c 50 -d "${SECS}s" "http://$WPA_IP_VIP:8080/files/1000"
+W_RPS=$WPA_WRK_RPS W_P50=$WPA_WRK_P50_US W_P99=$WPA_WRK_P99_US W_ERR=$((WPA_WRK_NON2XX + WPA_WRK_SOCK_ERRORS))
+
+kill -TERM "$WPD_PID"
+wait "$WPD_PID"
+rc=$?
+sed 's/^/  /' "$WPA_TMP/wpd.out"
+printf '\n%-28s %12s %10s %10s\n' "path" "req/s" "p50 us" "p99 us"
+printf '%-28s %12s %10s %10s\n' "direct to nginx (no hop)" "$D_RPS" "$D_P50" "$D_P99"
+printf '%-28s %12s %10s %10s\n' "through warmpoold" "$W_RPS" "$W_P50" "$W_P99"
+echo "errors through warmpoold: $W_ERR; warmpoold exit status after SIGTERM: $rc"
+awk -v w="$W_RPS" -v d="$D_RPS" 'BEGIN { printf "{\"bench\": \"appliance_demo\", \"metric\": \"rps_wrk_c50_1000B\", \"unit\": \"req/s\", \"warmpool\": %.0f, \"peer\": \"wrk direct to nginx, same namespace\", \"peer_value\": %.0f, \"ratio\": %.3f, \"higher_is_better\": true}\n", w, d, (d > 0 ? w / d : 0) }'
+[ "$rc" -eq 0 ] && [ "$W_ERR" -eq 0 ]
