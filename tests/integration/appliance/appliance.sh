@@ -7,9 +7,10 @@
 #  correct  - every size, chunked both ways, HEAD/204/304/1xx, bodies by
 #             checksum; bad requests answered 400 and never forwarded (the
 #             backend's request count does not move); pipelining
-#  reuse    - max_sessions 4 per backend: wrk with 200 clients opens no more
-#             than the cap to each backend, which sees many requests per
-#             connection; then SIGTERM: clean drain, exit 0
+#  reuse    - max_sessions 4 per backend (max_requests 0: no recycling):
+#             wrk with 200 clients opens no more than the cap to each
+#             backend, which sees many requests per connection; then
+#             SIGTERM: clean drain, exit 0
 #  failover - a backend that closes after N requests and one that resets:
 #             idempotent requests are retried, every GET succeeds; a dead
 #             backend gives 502/503 counted by cause
@@ -182,6 +183,7 @@ reuse)
 	wpa_backend_start b2 "$WPA_IP_SRV" 8082
 	wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
 max_sessions = 4
+max_requests = 0
 max_pending = 4096
 acquire_timeout = 5s" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV 8082"
 	wpd_start "$WPA_TMP/w.ini"

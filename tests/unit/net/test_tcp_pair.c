@@ -343,7 +343,6 @@ run_pair(const struct impair *im, uint64_t bytes, bool opts, uint64_t seed)
 	assert_int_equal(sa.tcp_conns, 0);
 	assert_int_equal(sb.tcp_conns, 0);
 	assert_int_equal(sa.tcp_closed[WP_TCP_CLOSE_NORMAL], 1);
-	return sa;
 	assert_int_equal(sb.tcp_closed[WP_TCP_CLOSE_NORMAL], 1);
 	assert_int_equal(sa.tcp_rst_sent + sb.tcp_rst_sent, 0);
 	assert_int_equal(wp_net_mbufs_held(SA.net), 0);
@@ -362,6 +361,7 @@ run_pair(const struct impair *im, uint64_t bytes, bool opts, uint64_t seed)
 	for (uint32_t i = 0; i < SB.in.n; i++)
 		rte_pktmbuf_free(SB.in.q[i]);
 	assert_int_equal(rte_mempool_in_use_count(MP), in_use0);
+	return sa;
 }
 
 static void
