@@ -25,44 +25,15 @@ wpa_topology_up
 
 wpa_nginx_start n1 "$WPA_IP_SRV" 8081
 wpa_nginx_start n2 "$WPA_IP_SRV" 8082
-cat >"$WPA_TMP/demo.ini" <<EOF
-[listen]
-port = 8080
-[port client]
-device = net_af_packet0,iface=$WPA_IF_APP_C
-address = $WPA_IP_VIP/$WPA_PREFIX
-[port backend]
-device = net_af_packet1,iface=$WPA_IF_APP_S
-address = $WPA_IP_APP_SRV/$WPA_PREFIX
-[workers]
-lcores = 1
-main_lcore = 0
-[pool]
-min_idle = 8
-max_sessions = 32
-[backend n1]
-address = $WPA_IP_SRV
-port = 8081
-[backend n2]
-address = $WPA_IP_SRV
-port = 8082
-EOF
-ip netns exec "$WPA_NS_APP" "$WPD" --no-huge -m 512 --file-prefix wpa-demo-$$ \
-	-- --config "$WPA_TMP/demo.ini" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
-WPD_PID=$!
-WPA_PIDS="$WPA_PIDS $WPD_PID"
-for _ in $(seq 1 200); do
-	grep -q "ready:" "$WPA_TMP/wpd.out" 2>/dev/null && break
-	kill -0 "$WPD_PID" 2>/dev/null || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold did not start"; }
-	sleep 0.1
-done
-grep "ready:" "$WPA_TMP/wpd.out"
-wpa_wait_reachable "http://$WPA_IP_VIP:8080/files/1000" 10
+wpa_wpd_conf "$WPA_TMP/demo.ini" "min_idle = 8
+max_sessions = 32" "" "n1 $WPA_IP_SRV 8081" "n2 $WPA_IP_SRV 8082"
+wpa_wpd_start "$WPD" "$WPA_TMP/demo.ini" /files/1000
+WPD_PID=$WPA_WPD_PID
 
 wpa_log "wrk -t2 -c50 -d${SECS}s, 1000-byte body: straight to nginx, then through warmpoold"
 WPA_WRK_NS=$WPA_NS_SRV wpa_wrk -t 2 -c 50 -d "${SECS}s" "http://$WPA_IP_SRV:8081/files/1000"
 D_RPS=$WPA_WRK_RPS D_P50=$WPA_WRK_P50_US D_P99=$WPA_WRK_P99_US
-wpa_wrk -t 2 -c 50 -d "${SECS}s" "http://$WPA_IP_VIP:8080/files/1000"
+wpa_wrk -t 2 -c 50 -d "${SECS}s" "http://$WPA_IP_VIP:$WPA_WPD_PORT/files/1000"
 W_RPS=$WPA_WRK_RPS W_P50=$WPA_WRK_P50_US W_P99=$WPA_WRK_P99_US W_ERR=$((WPA_WRK_NON2XX + WPA_WRK_SOCK_ERRORS))
 
 kill -TERM "$WPD_PID"

@@ -110,12 +110,10 @@ wpd_eal_args(const struct wp_config *cfg, int user_argc, char **user_argv,
 	} while (0)
 
 	if (!user_has(user_argc, user_argv, lc)) {
-		char l[300];
-		char list[256];
+		char l[256];
 
-		if (wp_config_format_lcores(cfg, true, list, sizeof(list)) < 0)
+		if (wp_config_format_lcores(cfg, true, l, sizeof(l)) < 0)
 			return -E2BIG;
-		snprintf(l, sizeof(l), "%s", list);
 		ADD("-l");
 		ADD(l);
 		snprintf(l, sizeof(l), "--main-lcore=%u", cfg->workers.main_lcore);
@@ -254,7 +252,7 @@ port_up(enum wp_config_port_role role, uint16_t *port, struct wp_port_info *info
 }
 
 static struct wp_net *
-stack_up(struct wpd_worker *w, enum wp_config_port_role role, struct wp_portq *q,
+stack_up(enum wp_config_port_role role, struct wp_portq *q,
 	 const struct wp_port_info *info, unsigned wid, int socket)
 {
 	struct wp_net_conf nc;
@@ -262,7 +260,6 @@ stack_up(struct wpd_worker *w, enum wp_config_port_role role, struct wp_portq *q
 	struct wp_net *net;
 	const char *why = NULL;
 
-	(void)w;
 	wp_net_conf_default(&nc);
 	wp_config_net_conf(D.cfg, role, &nc);
 	memcpy(nc.mac, info->mac, 6);
@@ -298,7 +295,7 @@ worker_up(unsigned wid, int socket)
 	if (rc < 0)
 		return rc;
 	w->cq_up = true;
-	w->cnet = stack_up(w, WP_CONFIG_PORT_CLIENT, &w->cq, &D.cinfo, wid, socket);
+	w->cnet = stack_up(WP_CONFIG_PORT_CLIENT, &w->cq, &D.cinfo, wid, socket);
 	if (w->cnet == NULL)
 		return -EINVAL;
 	w->bnet = w->cnet;
@@ -307,7 +304,7 @@ worker_up(unsigned wid, int socket)
 		if (rc < 0)
 			return rc;
 		w->bq_up = true;
-		w->bnet = stack_up(w, WP_CONFIG_PORT_BACKEND, &w->bq, &D.binfo, wid, socket);
+		w->bnet = stack_up(WP_CONFIG_PORT_BACKEND, &w->bq, &D.binfo, wid, socket);
 		if (w->bnet == NULL)
 			return -EINVAL;
 	}

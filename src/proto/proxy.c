@@ -400,20 +400,16 @@ cl_fail(struct px_client *c, enum wp_proxy_err why, uint16_t status)
 
 	if (c->resp_started) {
 		c->px->st.errors[WP_PX_E_CUT]++;
-		cl_release(c, false);
-		cl_unwait(c);
-		wp_tcp_abort(c->tc);    /* `closed` frees the slot now */
+		wp_tcp_abort(c->tc);    /* `closed` -> cl_free releases the slot now */
 		return;
 	}
 	c->px->st.errors[why]++;
 	n = snprintf(buf, sizeof(buf),
 		     "HTTP/1.1 %u %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
 		     status, reason_phrase(status));
-	cl_release(c, false);
-	cl_unwait(c);
 	if (c->out.bytes == 0)
 		(void)wp_tcp_send_bytes(c->tc, buf, (uint32_t)n);
-	cl_close(c);
+	cl_close(c);                    /* releases the session, drops the input */
 }
 
 /* --------------------------------------------------------- request side */

@@ -32,54 +32,13 @@ wpa_need_root wrk timeout
 wpa_topology_up
 
 VIP=$WPA_IP_VIP
-PORT=8080
+PORT=$WPA_WPD_PORT
 WPD_PID=""
 
-# wpd_conf FILE [POOL_EXTRA] [HTTP_EXTRA] BACKEND_LINES...: a config for
-# this topology; backends as "name ip port".
-wpd_conf() {
-	local f=$1 pool=$2 http=$3 b
-	shift 3
-	cat >"$f" <<EOF
-[listen]
-port = $PORT
-[port client]
-device = net_af_packet0,iface=$WPA_IF_APP_C
-address = $VIP/$WPA_PREFIX
-[port backend]
-device = net_af_packet1,iface=$WPA_IF_APP_S
-address = $WPA_IP_APP_SRV/$WPA_PREFIX
-[workers]
-lcores = 1
-main_lcore = 0
-mbufs = 16383
-idle_sleep_us = 20
-[pool]
-$pool
-[http]
-$http
-[shutdown]
-drain_timeout = 3s
-EOF
-	for b in "$@"; do
-		set -- $b
-		printf '[backend %s]\naddress = %s\nport = %s\n' "$1" "$2" "$3" >>"$f"
-	done
-}
-
+wpd_conf() { wpa_wpd_conf "$@"; }
 wpd_start() {
-	local conf=$1 i=0
-	ip netns exec "$WPA_NS_APP" "$WPD" --no-huge -m 512 --in-memory --file-prefix wpa-$$ \
-		-- --config "$conf" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
-	WPD_PID=$!
-	until grep -q "ready: listening" "$WPA_TMP/wpd.out" 2>/dev/null; do
-		kill -0 "$WPD_PID" 2>/dev/null || { cat "$WPA_TMP/wpd.out" "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited during start-up"; }
-		i=$((i + 1))
-		[ "$i" -le 200 ] || wpa_fail "warmpoold not ready after 20 s"
-		sleep 0.1
-	done
-	wpa_log "$(grep 'ready:' "$WPA_TMP/wpd.out")"
-	wpa_wait_reachable "http://$VIP:$PORT/size/1" 10
+	wpa_wpd_start "$WPD" "$1" /size/1
+	WPD_PID=$WPA_WPD_PID
 }
 
 # wpd_stop: SIGTERM, exit 0, the leak and flow checks of the final report.

@@ -466,6 +466,62 @@ wpa_pattern_sha() {
 	"$WPA_BACKEND" --pattern "$1" | sha256sum | cut -d' ' -f1
 }
 
+# wpa_wpd_conf FILE POOL_LINES HTTP_LINES "NAME IP PORT"...: a warmpoold
+# config for this topology (client port on wpa-c1 with the VIP, backend
+# port on wpa-s1, one worker, listening on $WPA_WPD_PORT), with the given
+# [pool] and [http] lines and one [backend NAME] per argument.
+WPA_WPD_PORT=8080
+wpa_wpd_conf() {
+	local f=$1 pool=$2 http=$3 b
+	shift 3
+	cat >"$f" <<EOF
+[listen]
+port = $WPA_WPD_PORT
+[port client]
+device = net_af_packet0,iface=$WPA_IF_APP_C
+address = $WPA_IP_VIP/$WPA_PREFIX
+[port backend]
+device = net_af_packet1,iface=$WPA_IF_APP_S
+address = $WPA_IP_APP_SRV/$WPA_PREFIX
+[workers]
+lcores = 1
+main_lcore = 0
+mbufs = 16383
+idle_sleep_us = 20
+[pool]
+$pool
+[http]
+$http
+[shutdown]
+drain_timeout = 3s
+EOF
+	for b in "$@"; do
+		# shellcheck disable=SC2086
+		set -- $b
+		printf '[backend %s]\naddress = %s\nport = %s\n' "$1" "$2" "$3" >>"$f"
+	done
+}
+
+# wpa_wpd_start WARMPOOLD CONF URL_PATH: start warmpoold in wpa-app (output
+# in $WPA_TMP/wpd.out and wpd.err, pid in WPA_WPD_PID, killed by the
+# cleanup), wait for its "ready" line and for URL_PATH to answer through it.
+wpa_wpd_start() {
+	local wpd=$1 conf=$2 path=$3 i=0
+	ip netns exec "$WPA_NS_APP" "$wpd" --no-huge -m 512 --in-memory --file-prefix wpa-$$ \
+		-- --config "$conf" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
+	WPA_WPD_PID=$!
+	WPA_PIDS="$WPA_PIDS $WPA_WPD_PID"
+	until grep -q "ready: listening" "$WPA_TMP/wpd.out" 2>/dev/null; do
+		kill -0 "$WPA_WPD_PID" 2>/dev/null ||
+			{ cat "$WPA_TMP/wpd.out" "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited during start-up"; }
+		i=$((i + 1))
+		[ "$i" -le 200 ] || wpa_fail "warmpoold not ready after 20 s"
+		sleep 0.1
+	done
+	wpa_log "$(grep 'ready:' "$WPA_TMP/wpd.out")"
+	wpa_wait_reachable "http://$WPA_IP_VIP:$WPA_WPD_PORT$path" 10
+}
+
 wpa_cleanup() {
 	local rc=$? n p
 	trap - EXIT INT TERM
