@@ -58,7 +58,9 @@ enum wp_telem_type {
 	WP_TELEM_COUNTERS = 1, /* periodic snapshot: payload.counters */
 	WP_TELEM_PONG = 2,     /* answer to WP_CMD_PING: payload.pong */
 	WP_TELEM_EVENT = 3,    /* one event: payload.event */
-	/* 4..63: reserved (histogram deltas, session events, probe results) */
+	WP_TELEM_CYCLES = 4,   /* busy/idle time, sent with every snapshot:
+				* payload.cycles */
+	/* 5..63: reserved for the runtime */
 	WP_TELEM_USER = 64,
 };
 
@@ -93,6 +95,13 @@ struct wp_telem_rec {
 			uint32_t pad;
 			uint64_t ping_sent_ns;
 		} pong;
+		struct {
+			uint64_t busy_tsc; /* TSC cycles in loop iterations
+					    * that found work */
+			uint64_t idle_tsc; /* ... that found none, idle
+					    * back-off and sleeps included */
+			uint64_t tsc_hz;   /* rte_get_tsc_hz() */
+		} cycles;
 		struct {
 			uint32_t code; /* enum wp_telem_event */
 			uint32_t pad;

@@ -30,11 +30,19 @@ typedef unsigned int (*wp_worker_poll_fn)(struct wp_worker_ctx *ctx, void *arg);
 typedef void (*wp_worker_cmd_fn)(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd,
 				 void *arg);
 
+/* Control core: every telemetry record drained (after the runtime folded
+ * it into the worker's view), with the hooks' telem_arg. Records of types
+ * >= WP_TELEM_USER reach only this hook. */
+typedef void (*wp_control_telem_fn)(unsigned int worker,
+				    const struct wp_telem_rec *rec, void *arg);
+
 struct wp_runtime_hooks {
 	wp_worker_poll_fn poll; /* NULL: the loop only serves its command ring */
 	wp_worker_cmd_fn cmd;   /* NULL: user commands count as unknown */
 	void *arg;              /* given to every worker's poll as is; per-core
 				 * state is found with ctx->worker_id */
+	wp_control_telem_fn telem; /* NULL: application records count as bad */
+	void *telem_arg;
 };
 
 /* Runtime settings. wp_runtime_conf_defaults() fills sane values;
@@ -66,7 +74,7 @@ struct wp_runtime_conf {
  * filled by the control core before launch, freed by it after the worker
  * has been joined. While the worker runs:
  *  - the first block is read-only for everybody;
- *  - `c`, `idle_streak`, `telem_seq`, `next_snap_tsc` are written only by
+ *  - `c`, `idle_streak`, `telem_seq`, the `*_tsc` fields are written only by
  *    the worker; the control core learns their values through counters
  *    snapshots on the telemetry ring, never by reading them;
  *  - `running` is written by the worker (atomic release), read by anyone.
@@ -90,6 +98,9 @@ struct wp_worker_ctx {
 	struct wp_telem_counters c __rte_cache_aligned; /* telem_drops unused
 							 * here: see rings */
 	uint64_t next_snap_tsc;
+	uint64_t busy_tsc;            /* cycles in iterations that found work */
+	uint64_t idle_tsc;            /* cycles in iterations that found none */
+	uint64_t last_tsc;            /* end of the previous iteration */
 	uint32_t idle_streak;
 	uint32_t telem_seq;
 	uint32_t running;
@@ -107,6 +118,9 @@ struct wp_worker_view {
 	uint64_t seq_gaps;             /* records missing by seq (dropped) */
 	uint64_t bad;                  /* records with a wrong worker id or type */
 	uint32_t last_pong_seq;
+	uint64_t busy_tsc;             /* latest WP_TELEM_CYCLES */
+	uint64_t idle_tsc;
+	uint64_t tsc_hz;
 	uint32_t last_event;           /* code of the latest WP_TELEM_EVENT */
 	uint64_t last_event_arg[2];
 	uint32_t next_seq;             /* seq expected next */

@@ -97,4 +97,11 @@ void wp_runtime_free(struct wp_runtime *rt);
 void wp_worker_event(struct wp_worker_ctx *ctx, uint32_t code, uint64_t a0,
 		uint64_t a1);
 
+/* Worker side: push an application record of `type` (>= WP_TELEM_USER)
+ * whose payload is `len` (<= 48) bytes; the runtime fills the header. The
+ * control core sees it through hooks.telem. 0, -EINVAL, or -ENOBUFS (ring
+ * full: dropped and counted). */
+int wp_worker_push(struct wp_worker_ctx *ctx, uint16_t type,
+		const void *payload, size_t len);
+
 #endif /* WARMPOOL_RUNTIME_H */

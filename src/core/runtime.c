@@ -69,6 +69,8 @@ struct wp_runtime {
 	struct wp_runtime_conf conf;
 	int stop_req;      /* any thread may set it (atomic) */
 	bool stopped;
+	wp_control_telem_fn telem; /* hooks.telem, control core only */
+	void *telem_arg;
 	unsigned int n_workers;
 	struct wp_runtime_worker w[];
 };
@@ -91,10 +93,21 @@ wp_worker_rec_init(struct wp_worker_ctx *ctx, struct wp_telem_rec *rec,
 }
 
 static void
+wp_worker_cycles_rec(struct wp_worker_ctx *ctx, struct wp_telem_rec *rec)
+{
+	wp_worker_rec_init(ctx, rec, WP_TELEM_CYCLES);
+	rec->u.cycles.busy_tsc = ctx->busy_tsc;
+	rec->u.cycles.idle_tsc = ctx->idle_tsc;
+	rec->u.cycles.tsc_hz = rte_get_tsc_hz();
+}
+
+static void
 wp_worker_snapshot(struct wp_worker_ctx *ctx)
 {
 	struct wp_telem_rec rec;
 
+	wp_worker_cycles_rec(ctx, &rec);
+	wp_telem_push(ctx->rings, &rec);
 	wp_worker_rec_init(ctx, &rec, WP_TELEM_COUNTERS);
 	rec.u.counters = ctx->c;
 	rec.u.counters.telem_drops = wp_telem_drops(ctx->rings);
@@ -111,6 +124,8 @@ wp_worker_final_snapshot(struct wp_worker_ctx *ctx)
 	struct wp_telem_rec rec;
 	unsigned int tries;
 
+	wp_worker_cycles_rec(ctx, &rec);
+	wp_telem_push(ctx->rings, &rec);
 	wp_worker_rec_init(ctx, &rec, WP_TELEM_COUNTERS);
 	rec.u.counters = ctx->c;
 	rec.u.counters.telem_drops = wp_telem_drops(ctx->rings);
@@ -134,6 +149,19 @@ wp_worker_event(struct wp_worker_ctx *ctx, uint32_t code, uint64_t a0,
 	rec.u.event.arg[0] = a0;
 	rec.u.event.arg[1] = a1;
 	wp_telem_push(ctx->rings, &rec);
+}
+
+int
+wp_worker_push(struct wp_worker_ctx *ctx, uint16_t type, const void *payload,
+		size_t len)
+{
+	struct wp_telem_rec rec;
+
+	if (type < WP_TELEM_USER || len > sizeof(rec.u))
+		return -EINVAL;
+	wp_worker_rec_init(ctx, &rec, type);
+	memcpy(rec.u.raw, payload, len);
+	return wp_telem_push(ctx->rings, &rec);
 }
 
 /* Returns true when the worker must stop. */
@@ -192,10 +220,12 @@ wp_worker_main(void *arg)
 	__atomic_store_n(&ctx->running, 1, __ATOMIC_RELEASE);
 	wp_worker_event(ctx, WP_EV_WORKER_STARTED, ctx->lcore_id,
 			(uint64_t)(int64_t)ctx->socket_id);
-	ctx->next_snap_tsc = rte_rdtsc() + ctx->snap_interval_tsc;
+	ctx->last_tsc = rte_rdtsc();
+	ctx->next_snap_tsc = ctx->last_tsc + ctx->snap_interval_tsc;
 
 	while (!stop) {
 		unsigned int work, n, i;
+		uint64_t now;
 
 		n = wp_cmd_poll(ctx->rings, cmds, WP_CMD_BURST);
 		for (i = 0; i < n && !stop; i++)
@@ -213,12 +243,18 @@ wp_worker_main(void *arg)
 			wp_worker_backoff(ctx);
 		}
 
-		if (ctx->snap_interval_tsc != 0) {
-			uint64_t now = rte_rdtsc();
-			if (now >= ctx->next_snap_tsc) {
-				wp_worker_snapshot(ctx);
-				ctx->next_snap_tsc = now + ctx->snap_interval_tsc;
-			}
+		/* cycle accounting: the whole iteration, back-off included,
+		 * is busy or idle time (the figure CPU per request uses) */
+		now = rte_rdtsc();
+		if (work != 0)
+			ctx->busy_tsc += now - ctx->last_tsc;
+		else
+			ctx->idle_tsc += now - ctx->last_tsc;
+		ctx->last_tsc = now;
+
+		if (ctx->snap_interval_tsc != 0 && now >= ctx->next_snap_tsc) {
+			wp_worker_snapshot(ctx);
+			ctx->next_snap_tsc = now + ctx->snap_interval_tsc;
 		}
 	}
 
@@ -348,6 +384,10 @@ wp_runtime_start(const struct wp_runtime_conf *conf,
 	rt->conf = *conf;
 	rt->n_workers = n;
 
+	if (hooks != NULL) {
+		rt->telem = hooks->telem;
+		rt->telem_arg = hooks->telem_arg;
+	}
 	i = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (i == n)
@@ -420,7 +460,7 @@ wp_runtime_send(struct wp_runtime *rt, unsigned int worker, struct wp_cmd *cmd)
 
 static void
 wp_view_fold(struct wp_worker_view *v, unsigned int worker,
-		const struct wp_telem_rec *rec)
+		const struct wp_telem_rec *rec, bool has_hook)
 {
 	v->records++;
 	if (rec->worker_id != worker) {
@@ -447,8 +487,14 @@ wp_view_fold(struct wp_worker_view *v, unsigned int worker,
 		v->last_event_arg[0] = rec->u.event.arg[0];
 		v->last_event_arg[1] = rec->u.event.arg[1];
 		break;
+	case WP_TELEM_CYCLES:
+		v->busy_tsc = rec->u.cycles.busy_tsc;
+		v->idle_tsc = rec->u.cycles.idle_tsc;
+		v->tsc_hz = rec->u.cycles.tsc_hz;
+		break;
 	default:
-		v->bad++;
+		if (rec->type < WP_TELEM_USER || !has_hook)
+			v->bad++;
 		break;
 	}
 }
@@ -471,8 +517,12 @@ wp_runtime_poll_control(struct wp_runtime *rt)
 		 * the control core on one ring forever */
 		do {
 			n = wp_telem_drain(w->rings, recs, WP_TELEM_BURST);
-			for (k = 0; k < n; k++)
-				wp_view_fold(&w->view, i, &recs[k]);
+			for (k = 0; k < n; k++) {
+				wp_view_fold(&w->view, i, &recs[k],
+						rt->telem != NULL);
+				if (rt->telem != NULL && recs[k].worker_id == i)
+					rt->telem(i, &recs[k], rt->telem_arg);
+			}
 			got += n;
 		} while (n == WP_TELEM_BURST && got < w->rings->telem_slots);
 		total += got;

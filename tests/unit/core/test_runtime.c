@@ -237,6 +237,7 @@ test_poll_hook_busy(void **state)
 
 	(void)state;
 	memset(&hs, 0, sizeof(hs));
+	memset(&hooks, 0, sizeof(hooks));
 	fast_conf(&c);
 	hooks.poll = busy_hook;
 	hooks.arg = &hs;
@@ -257,6 +258,10 @@ test_poll_hook_busy(void **state)
 		assert_int_equal(v->last.busy_polls, v->last.loops);
 		assert_int_equal(v->last.sleeps, 0);
 		assert_int_equal(v->last.cmds, 1);
+		/* cycle accounting: always busy, so all the time is busy */
+		assert_true(v->tsc_hz > 0);
+		assert_true(v->busy_tsc > 0);
+		assert_int_equal(v->idle_tsc, 0);
 	}
 	wp_runtime_free(rt);
 	g_rt = NULL;
@@ -282,6 +287,81 @@ test_backoff_without_sleep(void **state)
 
 		assert_true(v->last.idle_polls > c.spin_polls + c.pause_polls);
 		assert_int_equal(v->last.sleeps, 0);
+	}
+	wp_runtime_free(rt);
+	g_rt = NULL;
+}
+
+/* An application command handler that answers with an application record
+ * (wp_worker_push), seen by the control core's telem hook. */
+#define T_REC (WP_TELEM_USER + 3)
+struct telem_seen {
+	unsigned int recs[NWORKERS];
+	uint64_t payload[NWORKERS];
+	int bad_push;
+};
+
+static void
+echo_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
+{
+	struct telem_seen *ts = arg;
+	uint64_t v = cmd->args.u64[0] * 10 + ctx->worker_id;
+
+	if (wp_worker_push(ctx, WP_TELEM_EVENT, &v, sizeof(v)) != -EINVAL ||
+	    wp_worker_push(ctx, T_REC, &v, 49) != -EINVAL)
+		ts->bad_push = 1; /* runtime types and oversize refused */
+	wp_worker_push(ctx, T_REC, &v, sizeof(v));
+}
+
+static void
+collect_telem(unsigned int worker, const struct wp_telem_rec *rec, void *arg)
+{
+	struct telem_seen *ts = arg;
+
+	if (rec->type != T_REC || worker >= NWORKERS)
+		return;
+	ts->recs[worker]++;
+	memcpy(&ts->payload[worker], rec->u.raw, sizeof(uint64_t));
+}
+
+static void
+test_user_record_hook_and_idle_cycles(void **state)
+{
+	struct wp_runtime_conf c;
+	struct wp_runtime_hooks hooks;
+	struct telem_seen ts;
+	struct wp_runtime *rt;
+	struct wp_cmd cmd;
+	uint64_t two = 2;
+	unsigned int i;
+
+	(void)state;
+	memset(&ts, 0, sizeof(ts));
+	memset(&hooks, 0, sizeof(hooks));
+	fast_conf(&c);
+	hooks.cmd = echo_cmd;
+	hooks.arg = &ts;
+	hooks.telem = collect_telem;
+	hooks.telem_arg = &ts;
+	rt = g_rt = wp_runtime_start(&c, &hooks);
+	assert_non_null(rt);
+	wait_all(rt, has_snapshots, &two, "two snapshots per worker");
+	for (i = 0; i < NWORKERS; i++) {
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = WP_CMD_USER;
+		cmd.args.u64[0] = 7 + i;
+		assert_int_equal(wp_runtime_send(rt, i, &cmd), 0);
+	}
+	assert_int_equal(wp_runtime_stop(rt), NWORKERS);
+	assert_int_equal(ts.bad_push, 0);
+	for (i = 0; i < NWORKERS; i++) {
+		const struct wp_worker_view *v = wp_runtime_view(rt, i);
+
+		assert_int_equal(ts.recs[i], 1);
+		assert_int_equal(ts.payload[i], (7 + i) * 10 + i);
+		assert_int_equal(v->bad, 0); /* the hook takes user records */
+		/* no poll hook: the worker idles almost all the time */
+		assert_true(v->idle_tsc > 10 * v->busy_tsc);
 	}
 	wp_runtime_free(rt);
 	g_rt = NULL;
@@ -428,6 +508,7 @@ main(void)
 		cmocka_unit_test_teardown(test_poll_hook_busy, teardown),
 		cmocka_unit_test_teardown(test_backoff_without_sleep, teardown),
 		cmocka_unit_test_teardown(test_unknown_command_event, teardown),
+		cmocka_unit_test_teardown(test_user_record_hook_and_idle_cycles, teardown),
 		cmocka_unit_test_teardown(test_telemetry_drops_visible, teardown),
 		cmocka_unit_test_teardown(test_run_control_request_stop, teardown),
 	};
