@@ -535,6 +535,8 @@ wp_export_next(struct wp_export_reader *r, struct wp_export_rec *out)
 	 * writer fast enough to lap us every time is a reason to return */
 	for (tries = 0; tries < 64; tries++) {
 		n = r->next;
+		if (n == UINT64_MAX) /* only a lying file gets here: stop */
+			return 0;
 		want = n + 1;
 		src = (const uint64_t *)&r->slots[n & r->mask];
 		s1 = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE);
