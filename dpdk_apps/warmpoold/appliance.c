@@ -38,22 +38,39 @@
 #include <warmpool/net.h>
 #include <warmpool/pool.h>
 #include <warmpool/port.h>
+#include <warmpool/probe.h>
 #include <warmpool/proxy.h>
 #include <warmpool/runtime.h>
 
 #include "appliance.h"
+#include "control.h"
+#include "wpd_msg.h"
 
 #define PROG "warmpoold"
-#define WPD_CMD_DRAIN (WP_CMD_USER + 1)
-#define WPD_EV_DRAINED (WP_EV_USER + 1)
 #define WPD_CLOSE_GRACE_NS (2LL * 1000000000LL)
+/* Reports to the control core: often enough for outlier detection to see
+ * failure runs while they are short, cheap at ~10 records per backend. */
+#define WPD_REPORT_NS (100LL * 1000000LL)
+#define WPD_PROBES_INFLIGHT 64
 
-/* One worker's appliance state. Owned by the worker's lcore after launch. */
+/* What a worker last reported of one backend, to send deltas. */
+struct wpd_sent {
+	struct wp_hist lat;
+	uint64_t opened;
+	uint64_t closed[WP_CLOSE__COUNT];
+};
+
+/* One worker's appliance state. Owned by the worker's lcore after launch
+ * (ctx is set on the worker's first poll, before any probe can start). */
 struct wpd_worker {
 	struct wp_portq cq, bq;
 	bool cq_up, bq_up;
 	struct wp_net *cnet, *bnet;     /* bnet == cnet with one port */
 	struct wp_proxy *px;
+	struct wp_prober *prober;
+	struct wp_worker_ctx *ctx;
+	struct wpd_sent *sent;          /* [n_backends] */
+	int64_t next_report;
 	bool draining, closing, drained;
 	int64_t drain_deadline, close_deadline;
 };
@@ -176,6 +193,143 @@ worker_drain_step(struct wp_worker_ctx *ctx, struct wpd_worker *w, int64_t now)
 	wp_worker_event(ctx, WPD_EV_DRAINED, wp_proxy_clients(w->px), left);
 }
 
+/* ---------------------------------------------------- worker reports */
+
+static void
+report_hist(struct wp_worker_ctx *ctx, uint16_t b, const struct wp_hist *now_h,
+	    struct wp_hist *sent)
+{
+	struct wpd_r_hist r;
+
+	memset(&r, 0, sizeof(r));
+	r.backend = b;
+	for (unsigned k = 0; k < WP_HIST_BUCKETS; k++) {
+		uint64_t d = now_h->count[k] - sent->count[k];
+
+		if (d == 0)
+			continue;
+		if (d > UINT32_MAX)
+			d = UINT32_MAX;
+		r.bucket[r.n] = (uint16_t)k;
+		r.count[r.n] = (uint32_t)d;
+		if (++r.n == WPD_HIST_PAIRS) {
+			(void)wp_worker_push(ctx, WPD_R_HIST, &r, sizeof(r));
+			r.n = 0;
+		}
+	}
+	if (r.n > 0)
+		(void)wp_worker_push(ctx, WPD_R_HIST, &r, sizeof(r));
+	*sent = *now_h;
+}
+
+static uint16_t
+sat16(uint64_t v)
+{
+	return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+}
+
+static void
+worker_report(struct wp_worker_ctx *ctx, struct wpd_worker *w)
+{
+	struct wp_proxy_stats ps;
+	struct wpd_r_core core;
+
+	wp_proxy_stats(w->px, &ps);
+	memset(&core, 0, sizeof(core));
+	core.rx_pkts = w->cq.rx_pkts;
+	core.tx_pkts = w->cq.tx_pkts;
+	if (D.two_ports) {
+		core.rx_pkts += w->bq.rx_pkts;
+		core.tx_pkts += w->bq.tx_pkts;
+	}
+	for (int e = 0; e < WP_PX_E__COUNT; e++)
+		core.errors += ps.errors[e];
+	core.requests = ps.responses + core.errors;
+	core.clients = ps.clients;
+	core.in_flight = ps.in_flight;
+	(void)wp_worker_push(ctx, WPD_R_CORE, &core, sizeof(core));
+
+	for (uint16_t b = 0; b < D.cfg->n_backends; b++) {
+		const struct wp_proxy_backend_stats *bst = wp_proxy_backend_stats(w->px, b);
+		struct wp_pool *pool = wp_proxy_pool(w->px, b);
+		struct wpd_sent *sent = &w->sent[b];
+		struct wp_pool_stats st;
+		struct wpd_r_pool rp = { .backend = b };
+		struct wpd_r_pool2 rp2 = { .backend = b };
+		struct wpd_r_backend rb = { .backend = b };
+		struct wpd_r_closed rc = { .backend = b };
+		uint64_t closed = 0;
+		bool any = false;
+
+		wp_pool_stats(pool, &st);
+		for (int r = 0; r < WP_CLOSE__COUNT; r++) {
+			closed += st.closed[r];
+			rc.closed[r] = sat16(st.closed[r] - sent->closed[r]);
+			any |= rc.closed[r] != 0;
+			sent->closed[r] = st.closed[r];
+		}
+		rc.opened = sat16(st.opened - sent->opened);
+		any |= rc.opened != 0;
+		sent->opened = st.opened;
+		rp.state = (uint16_t)wp_pool_state(pool);
+		rp.idle = st.idle;
+		rp.leased = st.in_use;
+		rp.connecting = st.connecting;
+		rp.pending = st.pending;
+		wp_pool_targets(pool, &rp.min_idle, &rp.max_sessions);
+		rp.opened = st.opened;
+		rp.closed = closed;
+		rp2.acquires = st.acquires;
+		rp2.reused = st.reused;
+		rp2.overflows = st.overflows;
+		rp2.timeouts = st.timeouts;
+		rp2.connect_failed = st.closed[WP_CLOSE_CONNECT_FAILED] +
+				     st.closed[WP_CLOSE_CONNECT_TIMEOUT];
+		rb.fail_streak = bst->fail_streak;
+		rb.requests = bst->requests;
+		rb.responses = bst->responses;
+		rb.status_5xx = bst->status_5xx;
+		rb.successes = bst->successes;
+		rb.failures = bst->failures;
+		(void)wp_worker_push(ctx, WPD_R_POOL, &rp, sizeof(rp));
+		(void)wp_worker_push(ctx, WPD_R_POOL2, &rp2, sizeof(rp2));
+		(void)wp_worker_push(ctx, WPD_R_BACKEND, &rb, sizeof(rb));
+		if (any)
+			(void)wp_worker_push(ctx, WPD_R_CLOSED, &rc, sizeof(rc));
+		report_hist(ctx, b, &bst->lat, &sent->lat);
+	}
+}
+
+static void
+probe_done(void *arg, const struct wp_probe_result *r)
+{
+	struct wpd_worker *w = arg;
+	struct wpd_r_probe m = {
+		.id = r->id, .backend = r->backend, .status = r->status,
+		.fail = r->fail, .latency_ns = r->latency_ns,
+	};
+
+	(void)wp_worker_push(w->ctx, WPD_R_PROBE, &m, sizeof(m));
+}
+
+static void
+worker_probe(struct wpd_worker *w, const struct wp_cmd *cmd, int64_t now)
+{
+	uint64_t id = cmd->args.u64[0];
+	uint16_t b = (uint16_t)cmd->args.u64[1];
+	int64_t timeout = (int64_t)cmd->args.u64[2];
+
+	if (b >= D.cfg->n_backends)
+		return;
+	if (wp_prober_start(w->prober, id, b, D.cfg->backend[b].addr,
+			    D.cfg->backend[b].port, now, now + timeout) < 0) {
+		struct wp_probe_result r = { .id = id, .backend = b,
+					     .fail = WP_PROBE_F_CONNECT };
+
+		probe_done(w, &r); /* too many in flight: a failed check */
+	}
+}
+
 static unsigned int
 worker_poll(struct wp_worker_ctx *ctx, void *arg)
 {
@@ -184,10 +338,16 @@ worker_poll(struct wp_worker_ctx *ctx, void *arg)
 	unsigned int n;
 
 	(void)arg;
+	w->ctx = ctx;
 	n = wp_portq_poll(&w->cq, w->cnet, now);
 	if (D.two_ports)
 		n += wp_portq_poll(&w->bq, w->bnet, now);
 	wp_proxy_poll(w->px, now);
+	wp_prober_poll(w->prober, now);
+	if (now >= w->next_report) {
+		worker_report(ctx, w);
+		w->next_report = now + WPD_REPORT_NS;
+	}
 	wp_net_flush(w->cnet);
 	if (D.two_ports)
 		wp_net_flush(w->bnet);
@@ -200,8 +360,19 @@ static void
 worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 {
 	struct wpd_worker *w = D.wk[ctx->worker_id];
+	int64_t now = (int64_t)wp_clock_ns();
 
 	(void)arg;
+	w->ctx = ctx;
+	if (cmd->type == WPD_CMD_PROBE) {
+		worker_probe(w, cmd, now);
+		return;
+	}
+	if (cmd->type == WPD_CMD_STATE) {
+		(void)wp_proxy_set_backend_state(w->px, (unsigned)cmd->args.u64[0],
+				(enum wp_backend_state)cmd->args.u64[1], now);
+		return;
+	}
 	if (cmd->type != WPD_CMD_DRAIN || w->draining)
 		return;
 	w->draining = true;
@@ -284,6 +455,7 @@ worker_up(unsigned wid, int socket)
 {
 	const struct wp_config *cfg = D.cfg;
 	struct wp_proxy_conf pc;
+	struct wp_prober_conf prc;
 	struct wpd_worker *w;
 	int rc;
 
@@ -337,6 +509,24 @@ worker_up(unsigned wid, int socket)
 		fprintf(stderr, PROG ": worker %u: proxy: %s\n", wid, strerror(errno));
 		return -errno;
 	}
+	w->sent = rte_zmalloc_socket("wpd_sent", sizeof(w->sent[0]) * cfg->n_backends,
+				     RTE_CACHE_LINE_SIZE, socket);
+	if (w->sent == NULL)
+		return -ENOMEM;
+	memset(&prc, 0, sizeof(prc));
+	prc.net = w->bnet;
+	prc.type = cfg->health.type == WP_CONFIG_HEALTH_HTTP ? WP_PROBE_HTTP : WP_PROBE_TCP;
+	snprintf(prc.method, sizeof(prc.method), "%s", cfg->health.http_method);
+	snprintf(prc.path, sizeof(prc.path), "%s", cfg->health.http_path);
+	prc.expect_status = cfg->health.http_expect_status;
+	prc.max_inflight = WPD_PROBES_INFLIGHT;
+	prc.done = probe_done;
+	prc.arg = w;
+	w->prober = wp_prober_create(&prc, socket);
+	if (w->prober == NULL) {
+		fprintf(stderr, PROG ": worker %u: health prober: %s\n", wid, strerror(errno));
+		return -errno;
+	}
 	return 0;
 }
 
@@ -348,7 +538,9 @@ teardown(void)
 
 		if (w == NULL)
 			continue;
+		wp_prober_free(w->prober);
 		wp_proxy_free(w->px);
+		rte_free(w->sent);
 		if (w->bnet != NULL && w->bnet != w->cnet)
 			wp_net_free(w->bnet);
 		wp_net_free(w->cnet);
@@ -431,7 +623,7 @@ report_worker(unsigned wid)
 /* ------------------------------------------------------------ control */
 
 static int
-control_loop(struct wp_runtime *rt)
+control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
 {
 	bool draining = false;
 	uint64_t deadline = 0;
@@ -444,6 +636,7 @@ control_loop(struct wp_runtime *rt)
 		if (wp_runtime_poll_control(rt) == 0)
 			rte_delay_us_sleep(1000);
 		now = wp_clock_ns();
+		wpd_ctl_poll(ctl, (int64_t)now);
 		if (!draining && wp_runtime_stop_signal() != 0) {
 			struct wp_cmd cmd = { .type = WPD_CMD_DRAIN };
 
@@ -476,8 +669,10 @@ control_loop(struct wp_runtime *rt)
 int
 wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 {
-	struct wp_runtime_hooks hooks = { .poll = worker_poll, .cmd = worker_cmd };
+	struct wp_runtime_hooks hooks = { .poll = worker_poll, .cmd = worker_cmd,
+					  .telem = wpd_ctl_telem };
 	struct wp_runtime *rt = NULL;
+	struct wpd_ctl *ctl = NULL;
 	unsigned nmbufs, in_use_end;
 	int status = 1, rc, stopped;
 	char ip[32];
@@ -520,7 +715,13 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 		if (rc < 0)
 			goto out;
 	}
+	ctl = wpd_ctl_create(cfg, D.nworkers);
+	if (ctl == NULL)
+		goto out;
+	hooks.telem_arg = ctl;
 	rt = wp_runtime_start(rconf, &hooks);
+	if (rt != NULL)
+		wpd_ctl_attach(ctl, rt);
 	if (rt == NULL) {
 		fprintf(stderr, PROG ": cannot start workers: %s\n", strerror(errno));
 		goto out;
@@ -532,7 +733,7 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 	       "min_idle %u / max_sessions %u per backend per worker\n", ip, cfg->listen.port,
 	       D.nworkers, cfg->n_backends, D.two_ports ? "client and backend ports" :
 	       "one port", cfg->pool.min_idle, cfg->pool.max_sessions);
-	control_loop(rt);
+	control_loop(rt, ctl);
 	stopped = wp_runtime_stop(rt);
 	if (stopped < 0) {
 		fprintf(stderr, PROG ": stopping workers failed: %s\n", strerror(-stopped));
@@ -540,9 +741,11 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 	}
 	for (unsigned i = 0; i < D.nworkers; i++)
 		report_worker(i);
+	wpd_ctl_report(ctl);
 	status = 0;
 out:
 	teardown();
+	wpd_ctl_free(ctl);
 	wp_runtime_free(rt);
 	if (D.mp != NULL) {
 		in_use_end = rte_mempool_in_use_count(D.mp);

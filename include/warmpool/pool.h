@@ -58,6 +58,8 @@ void wp_pool_tick(struct wp_pool *p, int64_t now);
 /* Control-core decisions, applied on the owning core. */
 void wp_pool_set_state(struct wp_pool *p, enum wp_backend_state st, int64_t now);
 int wp_pool_set_targets(struct wp_pool *p, uint32_t min_idle, uint32_t max_sessions);
+/* The targets in force (as set, or from the params at creation). */
+void wp_pool_targets(const struct wp_pool *p, uint32_t *min_idle, uint32_t *max_sessions);
 /* Close what can be closed now (idle, connecting, waiters); leased
  * sessions close as they come back. */
 void wp_pool_shutdown(struct wp_pool *p);

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <warmpool/hist.h>
 #include <warmpool/http1.h>
 #include <warmpool/net-t.h>
 #include <warmpool/pool-t.h>
@@ -98,6 +99,18 @@ struct wp_proxy_stats {
 	uint32_t in_flight;          /* gauge: requests holding or awaiting a session */
 };
 
+/* One backend as this worker's requests saw it (for telemetry and the
+ * control core's outlier detection). Worker-owned, read on the worker. */
+struct wp_proxy_backend_stats {
+	uint64_t requests;           /* requests dispatched to it */
+	uint64_t responses;          /* responses fully forwarded */
+	uint64_t status_5xx;
+	uint64_t successes;          /* framed responses other than 5xx */
+	uint64_t failures;           /* 5xx, 502/504 causes, cut responses */
+	uint32_t fail_streak;        /* consecutive failures now (0 after a success) */
+	struct wp_hist lat;          /* dispatch to end of response, ns */
+};
+
 /* NULL + errno (EINVAL: bad conf, logged; ENOMEM; EADDRINUSE: port). */
 struct wp_proxy *wp_proxy_create(const struct wp_proxy_conf *conf);
 
@@ -115,6 +128,13 @@ uint32_t wp_proxy_clients(const struct wp_proxy *px);
 void wp_proxy_close_sessions(struct wp_proxy *px);
 
 void wp_proxy_stats(const struct wp_proxy *px, struct wp_proxy_stats *out);
+const struct wp_proxy_backend_stats *wp_proxy_backend_stats(
+		const struct wp_proxy *px, unsigned idx);
+/* The control core's decision for backend `idx`, applied here: the pool
+ * changes state (DOWN/DRAIN close its sessions and fail its waiters; UP
+ * warms it again, paced) and the backend choice is refreshed. */
+int wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
+			       enum wp_backend_state st, int64_t now);
 /* The pool of backend `idx` (for stats and the control core's commands). */
 struct wp_pool *wp_proxy_pool(struct wp_proxy *px, unsigned idx);
 const char *wp_proxy_err_name(enum wp_proxy_err e);

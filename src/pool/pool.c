@@ -642,6 +642,13 @@ wp_pool_set_state(struct wp_pool *p, enum wp_backend_state st, int64_t now)
 	}
 }
 
+void
+wp_pool_targets(const struct wp_pool *p, uint32_t *min_idle, uint32_t *max_sessions)
+{
+	*min_idle = p->min_cur;
+	*max_sessions = p->max_cur;
+}
+
 int
 wp_pool_set_targets(struct wp_pool *p, uint32_t min_idle, uint32_t max_sessions)
 {

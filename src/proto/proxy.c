@@ -77,6 +77,7 @@ struct px_client {
 	uint32_t rlen;
 	uint8_t *rbuf;                  /* retry copy (conf.retry_buf bytes) */
 	int64_t deadline;
+	int64_t t_dispatch;             /* request sent for a session (latency start) */
 	struct px_client *tnext, *tprev;  /* timer list */
 	struct px_client *pnext;          /* pending-work list */
 	bool pending;
@@ -90,6 +91,7 @@ struct px_backend {
 	struct px_client **owner;       /* [max_sessions] */
 	struct wp_tcp_conn **last_conn; /* [max_sessions]: to tell reuse */
 	bool *reusable;                 /* [max_sessions]: answer for is_reusable */
+	struct wp_proxy_backend_stats st;
 };
 
 struct px_tlist {
@@ -283,6 +285,20 @@ cl_backend(struct px_client *c)
 	return &c->px->be[c->backend];
 }
 
+/* What outlier detection sees: a framed non-5xx response is a success;
+ * a 5xx, a failed or silent backend, a broken response is a failure. */
+static void
+be_outcome(struct px_backend *b, bool ok)
+{
+	if (ok) {
+		b->st.successes++;
+		b->st.fail_streak = 0;
+	} else {
+		b->st.failures++;
+		b->st.fail_streak++;
+	}
+}
+
 static struct wp_tcp_conn *
 cl_bconn(struct px_client *c)
 {
@@ -398,6 +414,10 @@ cl_fail(struct px_client *c, enum wp_proxy_err why, uint16_t status)
 	char buf[160];
 	int n;
 
+	if (c->backend >= 0 && (why == WP_PX_E_BACKEND_FAILED ||
+	    why == WP_PX_E_BAD_RESPONSE || why == WP_PX_E_BACKEND_TIMEOUT ||
+	    c->resp_started))
+		be_outcome(cl_backend(c), false);
 	if (c->resp_started) {
 		c->px->st.errors[WP_PX_E_CUT]++;
 		wp_tcp_abort(c->tc);    /* `closed` -> cl_free releases the slot now */
@@ -463,6 +483,8 @@ cl_acquire(struct px_client *c)
 		return;
 	}
 	c->backend = (int16_t)idx;
+	c->t_dispatch = px->now;
+	px->be[idx].st.requests++;
 	c->state = PX_WAIT;
 	t_unlink(c);
 	px->st.in_flight++;
@@ -616,8 +638,15 @@ cl_exchange_done(struct px_client *c)
 	bool keep = c->req.keep_alive && c->resp.keep_alive && !c->leftover;
 	unsigned cls = c->resp.status / 100;
 
+	struct px_backend *b = cl_backend(c);
+
 	px->st.responses++;
 	px->st.status_class[cls < 6 ? cls : 0]++;
+	b->st.responses++;
+	if (cls == 5)
+		b->st.status_5xx++;
+	be_outcome(b, cls != 5);
+	wp_hist_add(&b->st.lat, (uint64_t)(px->now - c->t_dispatch));
 	cl_release(c, keep && c->req.done && c->parsed == 0);
 	t_unlink(c);
 	if (!keep || !c->req.done || c->peer_fin || px->draining || c->close_after) {
@@ -627,6 +656,7 @@ cl_exchange_done(struct px_client *c)
 	wp_http1_reset(&c->req, WP_HTTP1_M_OTHER);
 	c->has_copy = false;
 	c->resp_started = false;
+	c->backend = -1;
 	c->state = PX_IDLE;
 	t_set(c, PX_T_IDLE);
 	if (c->in.bytes > 0)
@@ -878,6 +908,7 @@ cb_accepted(void *listen_arg, struct wp_tcp_conn *tc)
 	c->peer_fin = c->close_after = c->resp_started = false;
 	c->leased = c->waiting = c->retried = c->reused = c->leftover = c->has_copy = false;
 	c->fin_asked = false;
+	c->backend = -1;
 	c->parsed = c->b_unacked = 0;
 	wp_http1_init(&c->req, WP_HTTP1_REQUEST, WP_HTTP1_M_OTHER, &px->conf.limits);
 	wp_tcp_set_arg(tc, c);
@@ -977,6 +1008,23 @@ void
 wp_proxy_stats(const struct wp_proxy *px, struct wp_proxy_stats *out)
 {
 	*out = px->st;
+}
+
+const struct wp_proxy_backend_stats *
+wp_proxy_backend_stats(const struct wp_proxy *px, unsigned idx)
+{
+	return idx < px->conf.nbackends ? &px->be[idx].st : NULL;
+}
+
+int
+wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
+			   enum wp_backend_state st, int64_t now)
+{
+	if (idx >= px->conf.nbackends || st > WP_BACKEND_DRAIN)
+		return -EINVAL;
+	wp_pool_set_state(px->be[idx].pool, st, now);
+	wp_selector_refresh(px->sel);
+	return 0;
 }
 
 struct wp_pool *

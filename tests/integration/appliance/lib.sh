@@ -469,7 +469,11 @@ wpa_pattern_sha() {
 # wpa_wpd_conf FILE POOL_LINES HTTP_LINES "NAME IP PORT"...: a warmpoold
 # config for this topology (client port on wpa-c1 with the VIP, backend
 # port on wpa-s1, one worker, listening on $WPA_WPD_PORT), with the given
-# [pool] and [http] lines and one [backend NAME] per argument.
+# [pool] and [http] lines and one [backend NAME] per argument. [health],
+# [outlier] and the snapshot period come from WPA_WPD_HEALTH,
+# WPA_WPD_OUTLIER (default: off, so tests that provoke failures on purpose
+# are not ejected) and WPA_WPD_SNAPSHOT; the telemetry ring is
+# $WPA_TMP/telemetry.ring.
 WPA_WPD_PORT=8080
 wpa_wpd_conf() {
 	local f=$1 pool=$2 http=$3 b
@@ -494,6 +498,14 @@ $pool
 $http
 [shutdown]
 drain_timeout = 3s
+[health]
+${WPA_WPD_HEALTH:-type = tcp}
+[outlier]
+${WPA_WPD_OUTLIER:-consecutive_failures = 0}
+[telemetry]
+file = $WPA_TMP/telemetry.ring
+records = 4096
+snapshot_interval = ${WPA_WPD_SNAPSHOT:-1s}
 EOF
 	for b in "$@"; do
 		# shellcheck disable=SC2086

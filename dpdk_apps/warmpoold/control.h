@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* warmpoold's control core: health checks, outlier ejection, backend
+ * state pushed to workers, and telemetry (export ring, rte_telemetry).
+ * See control.c for the design. Everything here runs on the main lcore,
+ * except the rte_telemetry callbacks (DPDK's telemetry thread), which only
+ * read a snapshot under a lock.
+ */
+#ifndef WARMPOOLD_CONTROL_H
+#define WARMPOOLD_CONTROL_H
+
+#include <stdint.h>
+
+#include <warmpool/config-t.h>
+#include <warmpool/ring-t.h>
+#include <warmpool/runtime-t.h>
+
+struct wpd_ctl;
+
+/* NULL + errno, after printing what went wrong (e.g. the telemetry file
+ * cannot be created). */
+struct wpd_ctl *wpd_ctl_create(const struct wp_config *cfg, unsigned nworkers);
+/* The runtime the workers run in (for commands and views). */
+void wpd_ctl_attach(struct wpd_ctl *c, struct wp_runtime *rt);
+/* hooks.telem: every record the workers send. */
+void wpd_ctl_telem(unsigned worker, const struct wp_telem_rec *rec, void *arg);
+/* One control pass at `now` (CLOCK_MONOTONIC ns): start due checks,
+ * apply decisions, publish telemetry when a period has passed. */
+void wpd_ctl_poll(struct wpd_ctl *c, int64_t now);
+/* One line per backend: health, ejections, checks (for the exit report). */
+void wpd_ctl_report(const struct wpd_ctl *c);
+/* Mark the export ring closed and free everything. NULL is fine. */
+void wpd_ctl_free(struct wpd_ctl *c);
+
+#endif /* WARMPOOLD_CONTROL_H */

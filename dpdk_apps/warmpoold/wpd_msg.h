@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* warmpoold's messages between the control core and its workers.
+ *
+ * Commands (control -> worker) ride struct wp_cmd (24 bytes of args);
+ * reports (worker -> control) ride struct wp_telem_rec as application
+ * records (48 bytes of payload, wp_worker_push). Both are internal to
+ * warmpoold: the public telemetry is the export ring (export-t.h), which
+ * the control core builds from these.
+ *
+ * Every report is a snapshot or a delta the control core can fold in any
+ * amount: a dropped record (ring full, counted) costs precision for one
+ * period, never correctness of totals, because counters are sent as
+ * running totals and only histograms and close reasons as deltas.
+ */
+#ifndef WARMPOOLD_WPD_MSG_H
+#define WARMPOOLD_WPD_MSG_H
+
+#include <stdint.h>
+
+#include <warmpool/pool-t.h>
+#include <warmpool/ring-t.h>
+
+/* Commands */
+enum wpd_cmd {
+	WPD_CMD_DRAIN = WP_CMD_USER + 1,   /* SIGTERM: drain and report DRAINED */
+	WPD_CMD_PROBE = WP_CMD_USER + 2,   /* u64[0] id, u64[1] backend, u64[2] timeout ns */
+	WPD_CMD_STATE = WP_CMD_USER + 3,   /* u64[0] backend, u64[1] enum wp_backend_state */
+};
+
+/* Events (wp_worker_event codes) */
+enum wpd_event {
+	WPD_EV_DRAINED = WP_EV_USER + 1,
+};
+
+/* Reports */
+enum wpd_rec {
+	WPD_R_CORE = WP_TELEM_USER + 0,    /* struct wpd_r_core */
+	WPD_R_POOL = WP_TELEM_USER + 1,    /* struct wpd_r_pool */
+	WPD_R_POOL2 = WP_TELEM_USER + 2,   /* struct wpd_r_pool2 */
+	WPD_R_BACKEND = WP_TELEM_USER + 3, /* struct wpd_r_backend */
+	WPD_R_HIST = WP_TELEM_USER + 4,    /* struct wpd_r_hist */
+	WPD_R_CLOSED = WP_TELEM_USER + 5,  /* struct wpd_r_closed */
+	WPD_R_PROBE = WP_TELEM_USER + 6,   /* struct wpd_r_probe */
+};
+
+/* The worker's proxy and stack totals. */
+struct wpd_r_core {
+	uint64_t rx_pkts, tx_pkts;
+	uint64_t requests;       /* responses forwarded + error responses */
+	uint64_t errors;         /* error responses, all causes */
+	uint32_t clients;
+	uint32_t in_flight;
+	uint64_t pad;
+};
+
+/* Pool gauges, targets and two totals. */
+struct wpd_r_pool {
+	uint16_t backend;
+	uint16_t state;          /* enum wp_backend_state */
+	uint32_t idle, leased, connecting, pending;
+	uint32_t min_idle, max_sessions;
+	uint32_t pad;
+	uint64_t opened, closed;
+};
+
+struct wpd_r_pool2 {
+	uint16_t backend;
+	uint16_t pad[3];
+	uint64_t acquires, reused, overflows, timeouts, connect_failed;
+};
+
+/* The proxy's view of one backend (running totals). */
+struct wpd_r_backend {
+	uint16_t backend;
+	uint16_t pad;
+	uint32_t fail_streak;
+	uint64_t requests, responses, status_5xx, successes, failures;
+};
+
+/* Latency histogram delta: up to 7 non-empty buckets. */
+#define WPD_HIST_PAIRS 7
+struct wpd_r_hist {
+	uint16_t backend;
+	uint8_t n;
+	uint8_t pad;
+	uint16_t bucket[WPD_HIST_PAIRS];
+	uint16_t pad2;
+	uint32_t count[WPD_HIST_PAIRS];
+};
+
+/* Sessions opened and closed by reason since the last report (deltas,
+ * saturated at 65535). */
+struct wpd_r_closed {
+	uint16_t backend;
+	uint16_t opened;
+	uint16_t closed[WP_CLOSE__COUNT];
+};
+
+struct wpd_r_probe {
+	uint64_t id;
+	uint16_t backend;
+	uint16_t status;
+	uint8_t fail;            /* enum wp_probe_fail */
+	uint8_t pad[3];
+	int64_t latency_ns;
+};
+
+_Static_assert(sizeof(struct wpd_r_core) <= 48, "payload");
+_Static_assert(sizeof(struct wpd_r_pool) <= 48, "payload");
+_Static_assert(sizeof(struct wpd_r_pool2) <= 48, "payload");
+_Static_assert(sizeof(struct wpd_r_backend) <= 48, "payload");
+_Static_assert(sizeof(struct wpd_r_hist) <= 48, "payload");
+_Static_assert(sizeof(struct wpd_r_closed) <= 48, "payload");
+_Static_assert(sizeof(struct wpd_r_probe) <= 48, "payload");
+
+#endif /* WARMPOOLD_WPD_MSG_H */

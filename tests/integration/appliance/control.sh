@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Control core end to end (issue 5), in the topology of lib.sh:
+#
+#  health   - two backends, active checks every 200 ms (fall 3, rise 2,
+#             timeout 100 ms). Stop one: it is marked down within
+#             fall x (interval + jitter) + timeout (+ slack for this
+#             machine), and afterwards every request succeeds on the other
+#             (none reaches the stopped one); restart it: marked up after
+#             rise checks and it serves again. The export ring shows the
+#             health changes and the probe results (wp-stat --json), and
+#             DPDK's telemetry socket answers /warmpool/backends with the
+#             numbers of the last snapshot in the ring.
+#  outlier  - one backend answers 500 to everything: after
+#             consecutive_failures 5xx in a row it is ejected (requests go
+#             to the other), and it returns after the ejection time.
+# After each: warmpoold exits 0 on SIGTERM, every mbuf back, no flow left.
+# Exits 77 (SKIP) without root, namespaces or tools.
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+KIND=${1:?usage: $0 KIND WARMPOOLD WPT_BACKEND WP_STAT}
+WPD=${2:?warmpoold}
+STAT=${4:?wp-stat}
+wpa_init "${3:?wpt_backend}"
+wpa_need_root timeout python3
+[ -x "$WPD" ] || wpa_fail "no warmpoold at $WPD"
+[ -x "$STAT" ] || wpa_fail "no wp-stat at $STAT"
+wpa_topology_up
+
+VIP=$WPA_IP_VIP
+PORT=$WPA_WPD_PORT
+RING=$WPA_TMP/telemetry.ring
+url() { echo "http://$VIP:$PORT$1"; }
+
+wpd_stop() {
+	local rc i=0
+	kill -TERM "$WPA_WPD_PID"
+	while kill -0 "$WPA_WPD_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 150 ] || { kill -KILL "$WPA_WPD_PID"; wpa_fail "warmpoold did not stop within 15 s"; }
+		sleep 0.1
+	done
+	wait "$WPA_WPD_PID"
+	rc=$?
+	sed 's/^/  | /' "$WPA_TMP/wpd.out" | grep -v "ready:"
+	[ "$rc" -eq 0 ] || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited $rc after SIGTERM"; }
+	grep -q "mbufs: 0 in use after the ports closed.*none lost" "$WPA_TMP/wpd.out" ||
+		wpa_fail "mbufs not all returned"
+	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
+}
+
+# wait_line REGEX MAX_MS: wait for a line of warmpoold's output; prints the
+# milliseconds waited, fails after MAX_MS.
+wait_line() {
+	local t0 now
+	t0=$(wpa_now_ms)
+	until grep -qE "$1" "$WPA_TMP/wpd.out"; do
+		now=$(wpa_now_ms)
+		[ $((now - t0)) -le "$2" ] || wpa_fail "no '$1' within $2 ms"
+		sleep 0.02
+	done
+	echo $(($(wpa_now_ms) - t0))
+}
+
+# codes N PATH: N sequential GETs, prints how many were not 200
+codes() {
+	local bad=0 c
+	for _ in $(seq 1 "$1"); do
+		c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url "$2")")
+		[ "$c" = 200 ] || bad=$((bad + 1))
+	done
+	echo "$bad"
+}
+
+case "$KIND" in
+health)
+	INTERVAL=200 JITTER=20 TIMEOUT=100 FALL=3 RISE=2
+	WPA_WPD_HEALTH="type = http
+interval = ${INTERVAL}ms
+jitter = ${JITTER}ms
+initial_spread = 100ms
+timeout = ${TIMEOUT}ms
+fall = $FALL
+rise = $RISE
+http_path = /size/2
+http_expect_status = 200"
+	WPA_WPD_SNAPSHOT=200ms
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_backend_start b2 "$WPA_IP_SRV2" 8082
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
+max_sessions = 8" "retry_idempotent = yes" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV2 8082"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	bad=$(codes 40 /size/100)
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 40 requests failed with both backends up"
+	n2=$(wpa_backend_stats b2 requests)
+	[ "$n2" -gt 0 ] || wpa_fail "b2 served nothing with both backends up"
+
+	# stop b2: down within fall x (interval + jitter) + timeout, plus the
+	# check that was just missed and slack for a loaded 2-CPU machine
+	wpa_backend_stop b2
+	limit=$((FALL * (INTERVAL + JITTER) + TIMEOUT + INTERVAL + JITTER + 400))
+	took=$(wait_line "backend b2: health up -> down" "$limit")
+	wpa_log "b2 stopped: marked down after $took ms (bound $limit ms)"
+	# every request now succeeds on b1
+	before=$(wpa_backend_stats b1 requests)
+	bad=$(codes 50 /size/100)
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 50 requests failed with b2 down"
+	after=$(wpa_backend_stats b1 requests)
+	# b1 also answers health checks: at least the 50 requests arrived there
+	[ $((after - before)) -ge 50 ] || wpa_fail "b1 got $((after - before)) of 50 requests"
+
+	# restart b2: up after rise checks, and it serves again
+	wpa_backend_start b2 "$WPA_IP_SRV2" 8082
+	limit=$((RISE * (INTERVAL + JITTER) + INTERVAL + JITTER + 400))
+	took=$(wait_line "backend b2: health down -> up" "$limit")
+	wpa_log "b2 restarted: marked up after $took ms (bound $limit ms)"
+	sleep 0.3 # warm-up: paced connects
+	bad=$(codes 40 /size/100)
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 40 requests failed after b2 came back"
+	n2=$(wpa_backend_stats b2 requests)
+	[ "$n2" -gt 0 ] || wpa_fail "b2 serves nothing after coming back"
+
+	# telemetry: the ring tells the same story
+	"$STAT" --json --once --from oldest "$RING" >"$WPA_TMP/ring.json" ||
+		wpa_fail "wp-stat --json failed on the live ring"
+	python3 - "$WPA_TMP/ring.json" <<'EOF' || wpa_fail "export ring content wrong"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ev = [r for r in recs if r.get("type") == "event"]
+UP, DOWN = 1, 2  # enum wp_export_health
+health = [r for r in ev if r.get("code") == "health"]
+b2 = [r["arg"][0] for r in health if r.get("backend_name") == "b2"]
+assert DOWN in b2 and UP in b2 and b2.index(DOWN) < len(b2) - 1 - b2[::-1].index(UP), health
+probes = [r for r in ev if r.get("code") == "probe"]
+assert any(r.get("backend_name") == "b2" and r["arg"][0] == 0 for r in probes), "no failed probe of b2"
+assert any(r.get("backend_name") == "b1" and r["arg"][0] == 1 for r in probes), "no good probe of b1"
+be = [r for r in recs if r.get("type") == "backend"]
+assert be, "no backend records"
+last = {r["backend_name"]: r for r in be}
+assert last["b1"]["health"] == "up" and last["b2"]["health"] == "up", last
+assert last["b1"]["probes_ok"] > 0 and last["b2"]["probes_failed"] >= 3, last
+print("ring: %d records, %d events, %d probes, b1 requests %d" %
+      (len(recs), len(ev), len(probes), last["b1"]["requests"]))
+EOF
+	wpa_log "export ring: health changes, probe results and backend records present"
+	wpd_stop
+	grep -q "backend b2: health up, checks=" "$WPA_TMP/wpd.out" ||
+		wpa_fail "final report lacks the health line of b2"
+	;;
+outlier)
+	WPA_WPD_OUTLIER="consecutive_failures = 5
+base_ejection = 1s
+max_ejection = 5s
+max_ejected_percent = 50"
+	WPA_WPD_HEALTH="type = tcp
+interval = 1s"
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_backend_start b2 "$WPA_IP_SRV2" 8082
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
+max_sessions = 8" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV2 8082"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	# /status/500 on both: whichever gets 5 in a row first is ejected
+	# (at most 50% of 2 backends: exactly one)
+	for _ in $(seq 1 30); do
+		wpa_curl -s -o /dev/null "$(url /status/500)"
+	done
+	took=$(wait_line "backend b[12]: ejected" 2000)
+	ej=$(sed -n 's/.*backend \(b[12]\): ejected.*/\1/p' "$WPA_TMP/wpd.out" | head -1)
+	other=b1; [ "$ej" = b1 ] && other=b2
+	wpa_log "$ej ejected after the 5xx run ($took ms after the last request)"
+	n=$(grep -c "ejected (consecutive" "$WPA_TMP/wpd.out")
+	[ "$n" -eq 1 ] || wpa_fail "$n backends ejected, the 50% share allows 1"
+	# while ejected, good requests go to the other one only
+	before=$(wpa_backend_stats "$ej" requests)
+	bad=$(codes 20 /size/10)
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 20 requests failed while $ej was ejected"
+	after=$(wpa_backend_stats "$ej" requests)
+	[ "$after" -le $((before + 2)) ] ||
+		wpa_fail "ejected $ej still got $((after - before)) requests"
+	took=$(wait_line "backend $ej: back from ejection" 3000)
+	wpa_log "$ej back after the 1 s ejection ($took ms later); $other served meanwhile"
+	wpd_stop
+	;;
+*)
+	wpa_fail "unknown kind $KIND"
+	;;
+esac
+wpa_log "control $KIND: ok"
