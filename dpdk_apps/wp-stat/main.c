@@ -27,9 +27,11 @@
  * problem), 64 (EX_USAGE) for bad options, 1 for anything else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +247,30 @@ draw(struct wp_export_reader *r, const struct wpstat_state *s,
 	fflush(stdout);
 }
 
+/* wp_export_open(), without the library's own log line: the library
+ * writes its first refusal of each cause to stderr (right for a daemon,
+ * where err may go unread), and wp-stat prints the same text itself, once,
+ * with its name in front. fd 2 points at /dev/null only for the call. */
+static int
+open_quiet(const char *file, struct wp_export_reader **r, char *err, size_t len)
+{
+	int saved, null, rc;
+
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDERR_FILENO);
+	rc = wp_export_open(file, r, err, len);
+	if (saved >= 0 && null >= 0)
+		dup2(saved, STDERR_FILENO);
+	if (null >= 0)
+		close(null);
+	if (saved >= 0)
+		close(saved);
+	return rc;
+}
+
 static int
 run(struct wp_export_reader *r, struct wpstat_state *s, const struct opts *o)
 {
@@ -299,7 +325,7 @@ main(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 
-	rc = wp_export_open(o.file, &r, err, sizeof(err));
+	rc = open_quiet(o.file, &r, err, sizeof(err));
 	if (rc < 0) {
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "%s: %s", o.file, strerror(-rc));

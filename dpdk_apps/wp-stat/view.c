@@ -167,7 +167,7 @@ wpstat_view(FILE *out, const struct wp_export_hdr *h,
 {
 	fprintf(out, "wp-stat %s  writer pid %" PRIu32 "%s  workers %" PRIu32
 		"  backends %" PRIu32 "  records read %" PRIu64 "  lost %" PRIu64 "%s\n",
-		file, h->writer_pid, pid_alive ? "" : " (not running)",
+		file, h->writer_pid, pid_alive || closed ? "" : " (not running)",
 		h->n_workers, h->n_backends, s->read, s->lost,
 		closed ? "  [writer closed]" : "");
 	if (s->ignored)
