@@ -197,7 +197,10 @@ sleep_ns(int64_t ns)
 static int
 writer_alive(const struct wp_export_hdr *h)
 {
-	return h->writer_pid == 0 || kill((pid_t)h->writer_pid, 0) == 0 || errno == EPERM;
+	/* 0 or beyond pid_t: unknown, not "dead"; and never kill(-1, 0) */
+	if (h->writer_pid == 0 || h->writer_pid > INT32_MAX)
+		return 1;
+	return kill((pid_t)h->writer_pid, 0) == 0 || errno == EPERM;
 }
 
 /* Read every record now available, up to record number `until` (--once:
@@ -296,6 +299,8 @@ run(struct wp_export_reader *r, struct wpstat_state *s, const struct opts *o)
 		if (o->mode == MODE_VIEW && (closed || now_ns() >= next_draw)) {
 			draw(r, s, o, closed, tty);
 			next_draw += o->interval_ns;
+			if (next_draw < now_ns())   /* late (stopped?): no burst */
+				next_draw = now_ns() + o->interval_ns;
 			if (o->count && ++frames >= o->count)
 				return 0;
 		}

@@ -11,7 +11,10 @@
  * payload words, never dropped, as export-t.h asks of readers.
  *
  * JSON objects are one per line ("JSON lines"), field names exactly those
- * of export-t.h's structs, plus "type" as a name and "backend_name".
+ * of export-t.h's structs, plus "type" as a name and "backend_name";
+ * "seq" is the slot's seq field as the writer stored it (record number
+ * + 1), worker/backend are null for WP_EXPORT_NONE, enums (health,
+ * breaker, event code) are names, or numbers when unknown.
  */
 #include <inttypes.h>
 #include <stdio.h>
