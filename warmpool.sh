@@ -21,6 +21,7 @@ PACKAGES=(
 	iproute2 procps ethtool
 	libsodium-dev          # SipHash-2-4 for RFC 6528 ISNs and SYN cookies
 	python3 nftables iptables hping3 tcpdump   # Linux peers and faults in integration tests
+	dpdk-dev               # dpdk-telemetry.py: the control tests query rte_telemetry
 	nginx wrk curl         # appliance tests: backends and clients (nginx runs from a temp prefix)
 )
 

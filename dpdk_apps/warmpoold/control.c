@@ -540,7 +540,7 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(e, "ejections", x->ejections);
 		rte_tel_data_add_dict_u64(e, "probes_ok", x->probes_ok);
 		rte_tel_data_add_dict_u64(e, "probes_failed", x->probes_failed);
-		rte_tel_data_add_dict_u64(e, "snapshot", c->snap_seq);
+		rte_tel_data_add_dict_u64(e, "ts_ns", c->snap_backend[b].ts_ns);
 		rte_tel_data_add_dict_container(d, c->cfg->backend[b].name, e, 0);
 	}
 	pthread_mutex_unlock(&g_tel_lock);

@@ -144,6 +144,34 @@ print("ring: %d records, %d events, %d probes, b1 requests %d" %
       (len(recs), len(ev), len(probes), last["b1"]["requests"]))
 EOF
 	wpa_log "export ring: health changes, probe results and backend records present"
+
+	# rte_telemetry: /warmpool/backends answers from the snapshot last
+	# published to the ring; the ring's record of that snapshot (same
+	# ts_ns) must carry the same numbers
+	if command -v dpdk-telemetry.py >/dev/null; then
+		echo /warmpool/backends | dpdk-telemetry.py -f "wpa-$$" >"$WPA_TMP/tel.json" 2>&1 ||
+			wpa_fail "dpdk-telemetry.py failed: $(cat "$WPA_TMP/tel.json")"
+		"$STAT" --json --once --from oldest "$RING" >"$WPA_TMP/ring2.json"
+		python3 - "$WPA_TMP/tel.json" "$WPA_TMP/ring2.json" <<'EOF' || wpa_fail "telemetry and ring disagree"
+import json, sys
+text = open(sys.argv[1]).read()
+tel = json.loads(text[text.index("{"):])["/warmpool/backends"]
+recs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+for name, t in tel.items():
+    match = [r for r in recs if r.get("type") == "backend" and r["backend_name"] == name
+             and r["ts_ns"] == t["ts_ns"]]
+    assert match, "no ring record of %s at ts %d" % (name, t["ts_ns"])
+    r = match[0]
+    for k in ("requests", "errors", "idle", "leased", "connecting", "pending", "p50_ns",
+              "p99_ns", "probes_ok", "probes_failed", "ejections", "weight"):
+        assert t[k] == r[k], "%s %s: telemetry %s, ring %s" % (name, k, t[k], r[k])
+    assert t["health"] == r["health"], (t["health"], r["health"])
+print("telemetry = ring for", sorted(tel))
+EOF
+		wpa_log "dpdk-telemetry.py /warmpool/backends equals the ring's record of the same snapshot"
+	else
+		wpa_log "dpdk-telemetry.py not installed (package dpdk-dev): telemetry comparison not run"
+	fi
 	wpd_stop
 	grep -q "backend b2: health up, checks=" "$WPA_TMP/wpd.out" ||
 		wpa_fail "final report lacks the health line of b2"
