@@ -193,12 +193,12 @@ set_targets(struct wp_scale *s, struct wp_scale_worker *w, uint32_t cap,
 static int
 needier(const struct wp_scale *s, const struct wp_scale_input *in, uint32_t a, uint32_t b)
 {
-	uint64_t ua, ub;
+	unsigned __int128 ua, ub; /* need / cap compared as cross products */
 
 	if (in[a].pending != in[b].pending)
 		return in[a].pending > in[b].pending;
-	ua = need_of(s, &in[a]) * s->w[b].t.max_sessions;
-	ub = need_of(s, &in[b]) * s->w[a].t.max_sessions;
+	ua = (unsigned __int128)need_of(s, &in[a]) * s->w[b].t.max_sessions;
+	ub = (unsigned __int128)need_of(s, &in[b]) * s->w[a].t.max_sessions;
 	if (ua != ub)
 		return ua > ub;
 	return in[a].requests > in[b].requests;
@@ -210,7 +210,7 @@ wp_scale_update(struct wp_scale *s, int64_t now, const struct wp_scale_input *in
 	const struct wp_scale_params *p;
 	uint32_t grow[WP_SCALE_MAX_WORKERS];
 	uint32_t ngrow = 0, changed = 0;
-	uint64_t charged = 0, free;
+	uint64_t charged = 0, spare;
 
 	if (s == NULL || in == NULL || n != s->nworkers)
 		return -EINVAL;
@@ -228,10 +228,11 @@ wp_scale_update(struct wp_scale *s, int64_t now, const struct wp_scale_input *in
 	}
 	if (charged > p->budget)
 		s->st.over_budget++;
-	free = charged < p->budget ? p->budget - charged : 0;
+	spare = charged < p->budget ? p->budget - charged : 0;
 
 	/* Shrink (or just move min_idle); collect the growers. Shrinking
-	 * frees nothing now: held keeps the old cap until acknowledged. */
+	 * frees nothing now: held keeps the old cap until acknowledged.
+	 * Then the growers share `spare`, the budget nobody is charged for. */
 	for (uint32_t i = 0; i < n; i++) {
 		struct wp_scale_worker *w = &s->w[i];
 		uint32_t cap = w->t.max_sessions, min_idle = want_min_idle(s, &in[i]);
@@ -266,7 +267,7 @@ wp_scale_update(struct wp_scale *s, int64_t now, const struct wp_scale_input *in
 	for (uint32_t k = 0; k < ngrow; k++) {
 		struct wp_scale_worker *w = &s->w[grow[k]];
 		uint32_t cap = w->t.max_sessions, base = charge(w);
-		uint64_t top = (uint64_t)base + free; /* charge may reach this */
+		uint64_t top = (uint64_t)base + spare; /* charge may reach this */
 		uint32_t up = p->ceiling - cap > p->step ? cap + p->step : p->ceiling;
 
 		if (up > top)
@@ -274,7 +275,7 @@ wp_scale_update(struct wp_scale *s, int64_t now, const struct wp_scale_input *in
 		if (up == cap)
 			s->st.starved++;
 		else if (up > base)
-			free -= up - base;
+			spare -= up - base;
 		changed += set_targets(s, w, up, want_min_idle(s, &in[grow[k]]), now);
 	}
 	return (int)changed;
