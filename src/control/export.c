@@ -540,9 +540,14 @@ wp_export_next(struct wp_export_reader *r, struct wp_export_rec *out)
 		want = n + 1;
 		src = (const uint64_t *)&r->slots[n & r->mask];
 		s1 = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE);
-		if (s1 < want) {
-			/* not written yet, or being rewritten: the hint says
-			 * which (write_seq is stored after slot.seq) */
+		if (s1 < want && s1 != 0)
+			return 0; /* an older record: n is not published yet */
+		if (s1 == 0) {
+			/* never written, or being rewritten for n or a later
+			 * record: the hint says which (write_seq is stored
+			 * after slot.seq). Only here, so a reader that keeps
+			 * up polls the slot alone, not the line the writer
+			 * stores on every record as well. */
 			if (write_seq(r) <= n)
 				return 0;
 			s1 = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE);
