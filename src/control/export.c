@@ -180,6 +180,11 @@ wp_export_create(const char *path, uint32_t capacity,
 		err = errno;
 		goto fail_unlink;
 	}
+	/* blocks reserved now: a full file system later must fail here, not
+	 * raise SIGBUS in publish (which never fails) */
+	err = posix_fallocate(fd, 0, (off_t)len);
+	if (err != 0)
+		goto fail_unlink;
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		err = errno;
