@@ -29,6 +29,8 @@
  *   s2 = slot.seq (load). The copy is record n iff s1 == s2 == n + 1.
  *   s1 or s2 > n + 1: the writer lapped the reader; record n is gone.
  *   s1 == 0 or s1 < n + 1: not yet written (or being rewritten).
+ *   (s1 == 0 while hdr.write_seq > n: rewritten for a later record, so
+ *   lapped as well; s1 != 0 and < n + 1 always means "not yet".)
  * A reader that was lapped skips forward to a record still in the ring
  * and has lost exactly (seq it got) - (seq it wanted) records: every record
  * number is used once, so loss is exact, never estimated.

@@ -65,12 +65,17 @@ enum wp_export_err {
 struct wp_export_reader;
 
 /* Open and validate a ring file. 0, or a negative errno with a message
- * naming the file and the problem in err (-EIO, -EPROTO for the wrong
- * magic/geometry, -ENOTSUP for another version). */
+ * naming the file and the problem in err: the system's errno when it
+ * cannot be opened, stat'ed or mapped (-ENOENT: no writer has created it),
+ * -EIO for a path that is not a regular file, -EPROTO for a short file or
+ * the wrong magic/geometry, -ENOTSUP for another version. Each refusal is
+ * counted (wp_export_reader_errors); the first of each cause in a process
+ * is also written to stderr. */
 int wp_export_open(const char *path, struct wp_export_reader **out,
 		char *err, size_t errlen);
-/* The same over bytes in memory (tests, fuzzing); the buffer must outlive
- * the reader and is only read. */
+/* The same over bytes in memory (tests, fuzzing); the buffer must be
+ * 8-byte aligned (-EINVAL otherwise: slots are read as 64-bit atomics),
+ * outlive the reader, and is only read. */
 int wp_export_open_mem(const void *buf, size_t len,
 		struct wp_export_reader **out, char *err, size_t errlen);
 void wp_export_reader_close(struct wp_export_reader *r); /* NULL is fine */
@@ -83,8 +88,11 @@ enum wp_export_from { WP_EXPORT_OLDEST = 0, WP_EXPORT_NEWEST = 1 };
 void wp_export_seek(struct wp_export_reader *r, enum wp_export_from from);
 
 /* Copy the next record into *out. 1: a record; 0: nothing new yet.
- * When the writer lapped the reader, the reader jumps to the oldest record
- * still readable and adds exactly the skipped count to its loss. */
+ * When the writer lapped the reader, the reader jumps to a record still
+ * readable (an eighth of the ring past the oldest, so a writer that keeps
+ * going does not lap it again at once; WP_EXPORT_OLDEST starts there too
+ * once the ring has wrapped) and adds exactly the skipped count to its
+ * loss. */
 int wp_export_next(struct wp_export_reader *r, struct wp_export_rec *out);
 
 uint64_t wp_export_lost(const struct wp_export_reader *r);     /* records lost so far */

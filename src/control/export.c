@@ -180,6 +180,11 @@ wp_export_create(const char *path, uint32_t capacity,
 		err = errno;
 		goto fail_unlink;
 	}
+	/* blocks reserved now: a full file system later must fail here, not
+	 * raise SIGBUS in publish (which never fails) */
+	err = posix_fallocate(fd, 0, (off_t)len);
+	if (err != 0)
+		goto fail_unlink;
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		err = errno;
@@ -540,9 +545,14 @@ wp_export_next(struct wp_export_reader *r, struct wp_export_rec *out)
 		want = n + 1;
 		src = (const uint64_t *)&r->slots[n & r->mask];
 		s1 = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE);
-		if (s1 < want) {
-			/* not written yet, or being rewritten: the hint says
-			 * which (write_seq is stored after slot.seq) */
+		if (s1 < want && s1 != 0)
+			return 0; /* an older record: n is not published yet */
+		if (s1 == 0) {
+			/* never written, or being rewritten for n or a later
+			 * record: the hint says which (write_seq is stored
+			 * after slot.seq). Only here, so a reader that keeps
+			 * up polls the slot alone, not the line the writer
+			 * stores on every record as well. */
 			if (write_seq(r) <= n)
 				return 0;
 			s1 = __atomic_load_n(&src[0], __ATOMIC_ACQUIRE);
