@@ -37,6 +37,7 @@
 #include <warmpool/config.h>
 #include <warmpool/net.h>
 #include <warmpool/pool.h>
+#include <warmpool/breaker.h>
 #include <warmpool/port.h>
 #include <warmpool/probe.h>
 #include <warmpool/proxy.h>
@@ -296,6 +297,16 @@ worker_report(struct wp_worker_ctx *ctx, struct wpd_worker *w)
 		(void)wp_worker_push(ctx, WPD_R_BACKEND, &rb, sizeof(rb));
 		if (any)
 			(void)wp_worker_push(ctx, WPD_R_CLOSED, &rc, sizeof(rc));
+		{
+			const struct wp_breaker_gate *g = wp_proxy_gate(w->px, b);
+			struct wpd_r_gate rg = {
+				.backend = b, .state = g->state, .admitted = g->admitted,
+				.denied = g->denied, .retries = ps.retries,
+				.retries_denied = bst->retries_denied,
+			};
+
+			(void)wp_worker_push(ctx, WPD_R_GATE, &rg, sizeof(rg));
+		}
 		report_hist(ctx, b, &bst->lat, &sent->lat);
 	}
 }
@@ -366,6 +377,16 @@ worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 	w->ctx = ctx;
 	if (cmd->type == WPD_CMD_PROBE) {
 		worker_probe(w, cmd, now);
+		return;
+	}
+	if (cmd->type == WPD_CMD_BREAKER) {
+		struct wp_breaker_cmd bc = {
+			.state = (uint8_t)cmd->args.u64[1],
+			.probes = (uint32_t)(cmd->args.u64[2] >> 32),
+			.epoch = (uint32_t)cmd->args.u64[2],
+		};
+
+		(void)wp_proxy_set_breaker(w->px, (unsigned)cmd->args.u64[0], &bc);
 		return;
 	}
 	if (cmd->type == WPD_CMD_STATE) {
@@ -504,6 +525,9 @@ worker_up(unsigned wid, int socket)
 	}
 	pc.seed = 0x77a2 + wid;
 	pc.socket = socket;
+	pc.breaker = true;
+	pc.nworkers = D.nworkers;
+	wp_config_breaker_params(cfg, &pc.breaker_params);
 	w->px = wp_proxy_create(&pc);
 	if (w->px == NULL) {
 		fprintf(stderr, PROG ": worker %u: proxy: %s\n", wid, strerror(errno));

@@ -30,9 +30,15 @@
  * on DPDK's telemetry thread, so wp-stat and dpdk-telemetry.py show the
  * same numbers.
  *
- * Breakers and demand-driven scaling (breaker.h, scale.h) plug in here
- * the same way; until they do, the BACKEND record says breaker closed and
- * budget 0 (no scaling).
+ *   breaker   every snapshot period each backend's breaker (breaker.h)
+ *             is fed the summed sessions and waiting requests, the
+ *             period's successes and failures and the retries the workers'
+ *             budgets refused; a change is pushed to every worker's gate
+ *             (WPD_CMD_BREAKER): open answers 503 at once, half-open lets
+ *             each worker a share of the probe requests through.
+ *
+ * Demand-driven scaling (scale.h) is not wired yet: the BACKEND record
+ * says budget 0 (no scaling).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,7 +51,9 @@
 #include <rte_lcore.h>
 #include <rte_telemetry.h>
 
+#include <warmpool/breaker.h>
 #include <warmpool/clock.h>
+#include <warmpool/config.h>
 #include <warmpool/export.h>
 #include <warmpool/health.h>
 #include <warmpool/hist.h>
@@ -65,6 +73,7 @@ struct ctl_wb {
 	struct wpd_r_pool pool;
 	struct wpd_r_pool2 pool2;
 	struct wpd_r_backend be;
+	struct wpd_r_gate gate;
 	bool have_be;
 	uint64_t fed_successes, fed_failures, fed_connect_failed; /* given to outlier */
 	uint8_t told;           /* enum wp_backend_state last sent to the worker */
@@ -76,7 +85,8 @@ struct ctl_backend {
 	struct wp_hist period;  /* latency of this period, all workers */
 	uint64_t last_requests; /* at the previous publish, for the rate */
 	uint64_t probes_ok, probes_failed;
-	struct wp_export_rec last; /* latest BACKEND record (for telemetry) */
+	struct wp_breaker breaker;
+	uint64_t brk_successes, brk_failures, brk_denied; /* fed so far */
 };
 
 /* Control-core state. Owned by the main lcore; `snap*` is also read by
@@ -321,6 +331,9 @@ wpd_ctl_telem(unsigned worker, const struct wp_telem_rec *rec, void *arg)
 		memcpy(&wb(c, worker, b)->pool2, rec->u.raw, sizeof(struct wpd_r_pool2));
 		feed_outlier(c, wb(c, worker, b), b, now);
 		break;
+	case WPD_R_GATE:
+		memcpy(&wb(c, worker, b)->gate, rec->u.raw, sizeof(struct wpd_r_gate));
+		break;
 	case WPD_R_BACKEND:
 		memcpy(&wb(c, worker, b)->be, rec->u.raw, sizeof(struct wpd_r_backend));
 		wb(c, worker, b)->have_be = true;
@@ -385,6 +398,60 @@ publish_hist(struct wpd_ctl *c, unsigned b, int64_t now)
 		r.u.hist.n = (uint16_t)n;
 		publish(c, &r);
 	}
+}
+
+static void
+send_breaker(struct wpd_ctl *c, unsigned b)
+{
+	struct wp_breaker_cmd bc;
+	struct wp_cmd cmd;
+
+	wp_breaker_cmd(&c->be[b].breaker, &bc);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = WPD_CMD_BREAKER;
+	cmd.args.u64[0] = b;
+	cmd.args.u64[1] = bc.state;
+	cmd.args.u64[2] = (uint64_t)bc.probes << 32 | bc.epoch;
+	for (unsigned w = 0; w < c->nw; w++)
+		if (wp_runtime_send(c->rt, w, &cmd) < 0)
+			fprintf(stderr, PROG ": breaker of %s: command ring of worker %u "
+				"full\n", c->cfg->backend[b].name, w);
+}
+
+/* One breaker period of backend b from what the workers reported. */
+static void
+update_breaker(struct wpd_ctl *c, unsigned b, int64_t now)
+{
+	struct ctl_backend *be = &c->be[b];
+	struct wp_breaker_input in;
+	struct wp_breaker_event ev;
+	uint64_t s = 0, f = 0, d = 0;
+
+	memset(&in, 0, sizeof(in));
+	for (unsigned w = 0; w < c->nw; w++) {
+		struct ctl_wb *x = wb(c, w, b);
+
+		in.sessions += x->pool.idle + x->pool.leased + x->pool.connecting;
+		in.pending += x->pool.pending;
+		s += x->be.successes;
+		f += x->be.failures + x->pool2.connect_failed;
+		d += x->gate.retries_denied;
+	}
+	in.successes = (uint32_t)RTE_MIN(s - be->brk_successes, UINT32_MAX);
+	in.failures = (uint32_t)RTE_MIN(f - be->brk_failures, UINT32_MAX);
+	in.retries_denied = (uint32_t)RTE_MIN(d - be->brk_denied, UINT32_MAX);
+	be->brk_successes = s;
+	be->brk_failures = f;
+	be->brk_denied = d;
+	if (wp_breaker_update(&be->breaker, now, &in, &ev) != 1)
+		return;
+	printf(PROG ": backend %s: breaker %s -> %s (%s)\n", c->cfg->backend[b].name,
+	       wp_breaker_state_name((enum wp_breaker_state)ev.from),
+	       wp_breaker_state_name((enum wp_breaker_state)ev.to),
+	       wp_breaker_cause_name((enum wp_breaker_cause)ev.cause));
+	fflush(stdout);
+	event(c, WP_EXPORT_NONE, (uint16_t)b, WP_XE_BREAKER, ev.to, ev.from, ev.cause, 0);
+	send_breaker(c, b);
 }
 
 static void
@@ -461,7 +528,7 @@ publish_all(struct wpd_ctl *c, int64_t now)
 		br->worker = WP_EXPORT_NONE;
 		br->backend = (uint16_t)b;
 		br->u.backend.health = health_to_export(wp_health_state(c->health, b));
-		br->u.backend.breaker = WP_XB_CLOSED;
+		br->u.backend.breaker = be->breaker.state;
 		br->u.backend.ejected = wp_outlier_is_ejected(c->outlier, b);
 		br->u.backend.weight = c->cfg->backend[b].weight;
 		br->u.backend.budget = 0;
@@ -494,6 +561,8 @@ wpd_ctl_poll(struct wpd_ctl *c, int64_t now)
 		apply_states(c);
 	}
 	if (now >= c->next_publish) {
+		for (unsigned b = 0; b < c->nb; b++)
+			update_breaker(c, b, now);
 		publish_all(c, now);
 		c->next_publish = now + c->period_ns;
 	}
@@ -731,6 +800,16 @@ wpd_ctl_create(const struct wp_config *cfg, unsigned nworkers)
 		err = errno;
 		fprintf(stderr, PROG ": health checks / outlier detection: %s\n", strerror(err));
 		goto fail;
+	}
+	for (unsigned b = 0; b < c->nb; b++) {
+		struct wp_breaker_params bp;
+
+		wp_config_breaker_params(cfg, &bp);
+		if (wp_breaker_init(&c->be[b].breaker, &bp, c->nw, now) < 0) {
+			err = EINVAL;
+			fprintf(stderr, PROG ": [breaker] parameters refused\n");
+			goto fail;
+		}
 	}
 	if (open_export(c) < 0) {
 		err = EIO;

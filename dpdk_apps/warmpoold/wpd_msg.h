@@ -25,6 +25,8 @@ enum wpd_cmd {
 	WPD_CMD_DRAIN = WP_CMD_USER + 1,   /* SIGTERM: drain and report DRAINED */
 	WPD_CMD_PROBE = WP_CMD_USER + 2,   /* u64[0] id, u64[1] backend, u64[2] timeout ns */
 	WPD_CMD_STATE = WP_CMD_USER + 3,   /* u64[0] backend, u64[1] enum wp_backend_state */
+	WPD_CMD_BREAKER = WP_CMD_USER + 4, /* u64[0] backend, u64[1] state,
+					    * u64[2] probes << 32 | epoch */
 };
 
 /* Events (wp_worker_event codes) */
@@ -41,6 +43,7 @@ enum wpd_rec {
 	WPD_R_HIST = WP_TELEM_USER + 4,    /* struct wpd_r_hist */
 	WPD_R_CLOSED = WP_TELEM_USER + 5,  /* struct wpd_r_closed */
 	WPD_R_PROBE = WP_TELEM_USER + 6,   /* struct wpd_r_probe */
+	WPD_R_GATE = WP_TELEM_USER + 7,    /* struct wpd_r_gate */
 };
 
 /* The worker's proxy and stack totals. */
@@ -105,6 +108,17 @@ struct wpd_r_probe {
 	int64_t latency_ns;
 };
 
+/* The breaker gate and retry budget of one backend (running totals). */
+struct wpd_r_gate {
+	uint16_t backend;
+	uint8_t state;           /* enum wp_breaker_state the gate is in */
+	uint8_t pad[5];
+	uint64_t admitted, denied;
+	uint64_t retries;        /* the worker's retries, all backends */
+	uint64_t retries_denied; /* retries to this backend refused by its budget */
+};
+
+_Static_assert(sizeof(struct wpd_r_gate) <= 48, "payload");
 _Static_assert(sizeof(struct wpd_r_core) <= 48, "payload");
 _Static_assert(sizeof(struct wpd_r_pool) <= 48, "payload");
 _Static_assert(sizeof(struct wpd_r_pool2) <= 48, "payload");

@@ -86,6 +86,10 @@ const char *wp_config_error_kind_name(enum wp_config_error_kind k);
 /* [pool] as the pool takes it. */
 void wp_config_pool_params(const struct wp_config *cfg, struct wp_pool_params *p);
 
+/* [breaker] as the breaker and the retry budgets take it (breaker-t.h). */
+struct wp_breaker_params;
+void wp_config_breaker_params(const struct wp_config *cfg, struct wp_breaker_params *p);
+
 /* The port that plays `role`: the backend role falls back to the client
  * port when there is no [port backend]. */
 const struct wp_config_port *wp_config_port_for(const struct wp_config *cfg,

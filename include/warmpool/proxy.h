@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <warmpool/breaker-t.h>
 #include <warmpool/hist.h>
 #include <warmpool/http1.h>
 #include <warmpool/net-t.h>
@@ -65,6 +66,9 @@ struct wp_proxy_conf {
 	struct wp_proxy_backend backends[WP_PROXY_MAX_BACKENDS];
 	uint64_t seed;
 	int socket;
+	bool breaker;                    /* gates and retry budgets in force */
+	struct wp_breaker_params breaker_params; /* when `breaker` */
+	uint32_t nworkers;               /* workers sharing the retry floor */
 };
 
 /* Why an error response was sent (or a client connection cut). */
@@ -78,6 +82,7 @@ enum wp_proxy_err {
 	WP_PX_E_BAD_RESPONSE,      /* 502: response failed framing before any byte went out */
 	WP_PX_E_BACKEND_TIMEOUT,   /* 504 */
 	WP_PX_E_CUT,               /* response already started when it failed: client cut */
+	WP_PX_E_BREAKER_OPEN,      /* 503: the backend's circuit breaker is open */
 	WP_PX_E__COUNT
 };
 
@@ -108,6 +113,8 @@ struct wp_proxy_backend_stats {
 	uint64_t successes;          /* framed responses other than 5xx */
 	uint64_t failures;           /* 5xx, 502/504 causes, cut responses */
 	uint32_t fail_streak;        /* consecutive failures now (0 after a success) */
+	uint64_t breaker_denied;     /* requests answered 503 by the open breaker */
+	uint64_t retries_denied;     /* retries refused by the retry budget */
 	struct wp_hist lat;          /* dispatch to end of response, ns */
 };
 
@@ -130,6 +137,10 @@ void wp_proxy_close_sessions(struct wp_proxy *px);
 void wp_proxy_stats(const struct wp_proxy *px, struct wp_proxy_stats *out);
 const struct wp_proxy_backend_stats *wp_proxy_backend_stats(
 		const struct wp_proxy *px, unsigned idx);
+/* The control core's breaker command for backend `idx` (breaker.h). */
+int wp_proxy_set_breaker(struct wp_proxy *px, unsigned idx,
+			 const struct wp_breaker_cmd *cmd);
+const struct wp_breaker_gate *wp_proxy_gate(const struct wp_proxy *px, unsigned idx);
 /* The control core's decision for backend `idx`, applied here: the pool
  * changes state (DOWN/DRAIN close its sessions and fail its waiters; UP
  * warms it again, paced) and the backend choice is refreshed. */

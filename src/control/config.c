@@ -52,6 +52,7 @@
 #define INI_HANDLER_LINENO 1 /* Debian builds libinih with line numbers */
 #include <ini.h>
 
+#include <warmpool/breaker-t.h>
 #include <warmpool/config.h>
 #include <warmpool/net-t.h>
 #include <warmpool/pool.h>
@@ -2070,6 +2071,19 @@ void
 wp_config_pool_params(const struct wp_config *cfg, struct wp_pool_params *p)
 {
 	*p = cfg->pool;
+}
+
+void
+wp_config_breaker_params(const struct wp_config *cfg, struct wp_breaker_params *p)
+{
+	*p = (struct wp_breaker_params){
+		.max_sessions = cfg->breaker.max_sessions,
+		.max_pending = cfg->breaker.max_pending,
+		.retry_budget_percent = cfg->breaker.retry_budget_percent,
+		.min_retries_per_s = cfg->breaker.min_retries_per_s,
+		.open_time_ns = cfg->breaker.open_time_ns,
+		.half_open_probes = cfg->breaker.half_open_probes,
+	};
 }
 
 const struct wp_config_port *

@@ -39,6 +39,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include <warmpool/breaker.h>
 #include <warmpool/pool.h>
 #include <warmpool/proxy.h>
 #include <warmpool/tcp.h>
@@ -91,6 +92,8 @@ struct px_backend {
 	struct px_client **owner;       /* [max_sessions] */
 	struct wp_tcp_conn **last_conn; /* [max_sessions]: to tell reuse */
 	bool *reusable;                 /* [max_sessions]: answer for is_reusable */
+	struct wp_breaker_gate gate;    /* the control core's breaker, applied here */
+	struct wp_retry_budget rb;      /* retries allowed to this backend */
 	struct wp_proxy_backend_stats st;
 };
 
@@ -121,6 +124,7 @@ static const char *const err_names[WP_PX_E__COUNT] = {
 	[WP_PX_E_BAD_RESPONSE] = "bad_response",
 	[WP_PX_E_BACKEND_TIMEOUT] = "backend_timeout",
 	[WP_PX_E_CUT] = "cut",
+	[WP_PX_E_BREAKER_OPEN] = "breaker_open",
 };
 
 const char *
@@ -283,6 +287,19 @@ static struct px_backend *
 cl_backend(struct px_client *c)
 {
 	return &c->px->be[c->backend];
+}
+
+/* A retry costs a token of the backend's retry budget (breaker.h): a
+ * failing backend cannot double its own load with retries. */
+static bool
+retry_allowed(struct px_backend *b, int64_t now)
+{
+	if (!b->px->conf.breaker)
+		return true;
+	if (wp_retry_budget_withdraw(&b->rb, now) == 0)
+		return true;
+	b->st.retries_denied++;
+	return false;
 }
 
 /* What outlier detection sees: a framed non-5xx response is a success;
@@ -483,6 +500,13 @@ cl_acquire(struct px_client *c)
 		return;
 	}
 	c->backend = (int16_t)idx;
+	if (wp_breaker_gate_admit(&px->be[idx].gate) < 0) {
+		px->be[idx].st.breaker_denied++;
+		cl_fail(c, WP_PX_E_BREAKER_OPEN, 503);
+		return;
+	}
+	if (!c->retried)
+		wp_retry_budget_request(&px->be[idx].rb, px->now);
 	c->t_dispatch = px->now;
 	px->be[idx].st.requests++;
 	c->state = PX_WAIT;
@@ -741,7 +765,8 @@ tr_lost(void *arg, uint32_t sid, enum wp_close_reason why)
 		cl_exchange_done(c);
 		return;
 	}
-	if (!c->resp_started && c->reused && !c->retried && c->has_copy) {
+	if (!c->resp_started && c->reused && !c->retried && c->has_copy &&
+	    retry_allowed(cl_backend(c), px->now)) {
 		/* what is still queued of this request goes out as the copy */
 		if (c->parsed > 0) {
 			struct rte_mbuf *m = q_take(&c->in, c->parsed, px->conf.mp);
@@ -1017,6 +1042,20 @@ wp_proxy_backend_stats(const struct wp_proxy *px, unsigned idx)
 }
 
 int
+wp_proxy_set_breaker(struct wp_proxy *px, unsigned idx, const struct wp_breaker_cmd *cmd)
+{
+	if (idx >= px->conf.nbackends)
+		return -EINVAL;
+	return wp_breaker_gate_apply(&px->be[idx].gate, cmd);
+}
+
+const struct wp_breaker_gate *
+wp_proxy_gate(const struct wp_proxy *px, unsigned idx)
+{
+	return idx < px->conf.nbackends ? &px->be[idx].gate : NULL;
+}
+
+int
 wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
 			   enum wp_backend_state st, int64_t now)
 {
@@ -1091,6 +1130,13 @@ backend_init(struct wp_proxy *px, unsigned i)
 	if (b->pool == NULL)
 		return -errno;
 	wp_tcp_transport_attach(b->tr, b->pool);
+	wp_breaker_gate_init(&b->gate);
+	if (cf->breaker) {
+		int rc = wp_retry_budget_init(&b->rb, &cf->breaker_params,
+					      cf->nworkers ? cf->nworkers : 1, 0, 0);
+		if (rc < 0)
+			return rc;
+	}
 	return wp_selector_set(px->sel, i, b->pool, cf->backends[i].weight);
 }
 

@@ -50,8 +50,9 @@ wpd_stop() {
 	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
 }
 
-# wait_line REGEX MAX_MS: wait for a line of warmpoold's output; prints the
-# milliseconds waited, fails after MAX_MS.
+# wait_line REGEX MAX_MS: wait for a line of warmpoold's output; sets
+# WAITED to the milliseconds waited, fails after MAX_MS. (Not called in
+# $(...): a failure there would only end the subshell.)
 wait_line() {
 	local t0 now
 	t0=$(wpa_now_ms)
@@ -60,7 +61,7 @@ wait_line() {
 		[ $((now - t0)) -le "$2" ] || wpa_fail "no '$1' within $2 ms"
 		sleep 0.02
 	done
-	echo $(($(wpa_now_ms) - t0))
+	WAITED=$(($(wpa_now_ms) - t0))
 }
 
 # codes N PATH: N sequential GETs, prints how many were not 200
@@ -100,7 +101,8 @@ max_sessions = 8" "retry_idempotent = yes" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV
 	# check that was just missed and slack for a loaded 2-CPU machine
 	wpa_backend_stop b2
 	limit=$((FALL * (INTERVAL + JITTER) + TIMEOUT + INTERVAL + JITTER + 400))
-	took=$(wait_line "backend b2: health up -> down" "$limit")
+	wait_line "backend b2: health up -> down" "$limit"
+	took=$WAITED
 	wpa_log "b2 stopped: marked down after $took ms (bound $limit ms)"
 	# every request now succeeds on b1
 	before=$(wpa_backend_stats b1 requests)
@@ -113,7 +115,8 @@ max_sessions = 8" "retry_idempotent = yes" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV
 	# restart b2: up after rise checks, and it serves again
 	wpa_backend_start b2 "$WPA_IP_SRV2" 8082
 	limit=$((RISE * (INTERVAL + JITTER) + INTERVAL + JITTER + 400))
-	took=$(wait_line "backend b2: health down -> up" "$limit")
+	wait_line "backend b2: health down -> up" "$limit"
+	took=$WAITED
 	wpa_log "b2 restarted: marked up after $took ms (bound $limit ms)"
 	sleep 0.3 # warm-up: paced connects
 	bad=$(codes 40 /size/100)
@@ -193,7 +196,8 @@ max_sessions = 8" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV2 8082"
 	for _ in $(seq 1 30); do
 		wpa_curl -s -o /dev/null "$(url /status/500)"
 	done
-	took=$(wait_line "backend b[12]: ejected" 2000)
+	wait_line "backend b[12]: ejected" 2000
+	took=$WAITED
 	ej=$(sed -n 's/.*backend \(b[12]\): ejected.*/\1/p' "$WPA_TMP/wpd.out" | head -1)
 	other=b1; [ "$ej" = b1 ] && other=b2
 	wpa_log "$ej ejected after the 5xx run ($took ms after the last request)"
@@ -206,9 +210,48 @@ max_sessions = 8" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV2 8082"
 	after=$(wpa_backend_stats "$ej" requests)
 	[ "$after" -le $((before + 2)) ] ||
 		wpa_fail "ejected $ej still got $((after - before)) requests"
-	took=$(wait_line "backend $ej: back from ejection" 3000)
+	wait_line "backend $ej: back from ejection" 3000
+	took=$WAITED
 	wpa_log "$ej back after the 1 s ejection ($took ms later); $other served meanwhile"
 	wpd_stop
+	;;
+breaker)
+	# two sessions at most and slow answers: waiting requests pile up past
+	# max_pending, the breaker opens and answers 503 at once; when the
+	# pile is gone it half-opens after open_time, its probes pass, closed
+	WPA_WPD_BREAKER="max_pending = 2
+open_time = 1s
+half_open_probes = 2"
+	WPA_WPD_SNAPSHOT=200ms
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 1
+max_sessions = 2
+max_pending = 64
+acquire_timeout = 10s" "" "b1 $WPA_IP_SRV 8081"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	slow=""
+	for i in $(seq 1 16); do
+		WPA_CURL_TIMEOUT=20 wpa_curl -s -o /dev/null "$(url /slow/400/10)" &
+		slow="$slow $!"
+	done
+	wait_line "backend b1: breaker closed -> open \\(max_pending\\)" 3000
+	took=$WAITED
+	wpa_log "16 slow requests on 2 sessions: breaker open after $took ms"
+	t0=$(wpa_now_ms)
+	c=$(wpa_curl -s -o /dev/null -w '%{http_code}' "$(url /size/10)")
+	t=$(($(wpa_now_ms) - t0))
+	[ "$c" = 503 ] || wpa_fail "request with the breaker open answered $c, want 503"
+	[ "$t" -lt 1000 ] || wpa_fail "open breaker took $t ms to answer: not at once"
+	# shellcheck disable=SC2086
+	wait $slow
+	wait_line "backend b1: breaker half-open -> closed" 8000
+	took=$WAITED
+	wpa_log "slow requests done: breaker half-open, then closed ($took ms)"
+	bad=$(codes 10 /size/10)
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 10 requests failed after the breaker closed"
+	wpd_stop
+	n=$(sed -n 's/.*errors:.* breaker_open=\([0-9]*\).*/\1/p' "$WPA_TMP/wpd.out" | head -1)
+	[ "${n:-0}" -ge 1 ] || wpa_fail "no breaker_open error counted"
 	;;
 *)
 	wpa_fail "unknown kind $KIND"

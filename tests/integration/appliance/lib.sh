@@ -472,7 +472,8 @@ wpa_pattern_sha() {
 # [pool] and [http] lines and one [backend NAME] per argument. [health],
 # [outlier] and the snapshot period come from WPA_WPD_HEALTH,
 # WPA_WPD_OUTLIER (default: off, so tests that provoke failures on purpose
-# are not ejected) and WPA_WPD_SNAPSHOT; the telemetry ring is
+# are not ejected), WPA_WPD_BREAKER (default: the config's) and
+# WPA_WPD_SNAPSHOT; the telemetry ring is
 # $WPA_TMP/telemetry.ring.
 WPA_WPD_PORT=8080
 wpa_wpd_conf() {
@@ -502,6 +503,8 @@ drain_timeout = 3s
 ${WPA_WPD_HEALTH:-type = tcp}
 [outlier]
 ${WPA_WPD_OUTLIER:-consecutive_failures = 0}
+[breaker]
+${WPA_WPD_BREAKER:-}
 [telemetry]
 file = $WPA_TMP/telemetry.ring
 records = 4096
