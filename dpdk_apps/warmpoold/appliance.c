@@ -56,6 +56,7 @@
 
 /* What a worker last reported of one backend, to send deltas. */
 struct wpd_sent {
+	uint32_t applied_seq;           /* scaling targets applied (WPD_CMD_TARGETS) */
 	struct wp_hist lat;
 	uint64_t opened;
 	uint64_t closed[WP_CLOSE__COUNT];
@@ -278,6 +279,7 @@ worker_report(struct wp_worker_ctx *ctx, struct wpd_worker *w)
 		rp.connecting = st.connecting;
 		rp.pending = st.pending;
 		wp_pool_targets(pool, &rp.min_idle, &rp.max_sessions);
+		rp.applied_seq = sent->applied_seq;
 		rp.opened = st.opened;
 		rp.closed = closed;
 		rp2.acquires = st.acquires;
@@ -379,6 +381,15 @@ worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 		worker_probe(w, cmd, now);
 		return;
 	}
+	if (cmd->type == WPD_CMD_TARGETS) {
+		unsigned b = (unsigned)cmd->args.u64[0];
+
+		if (b < D.cfg->n_backends &&
+		    wp_pool_set_targets(wp_proxy_pool(w->px, b), (uint32_t)cmd->args.u64[1],
+					(uint32_t)(cmd->args.u64[1] >> 32)) == 0)
+			w->sent[b].applied_seq = (uint32_t)cmd->args.u64[2];
+		return;
+	}
 	if (cmd->type == WPD_CMD_BREAKER) {
 		struct wp_breaker_cmd bc = {
 			.state = (uint8_t)cmd->args.u64[1],
@@ -472,7 +483,7 @@ stack_up(enum wp_config_port_role role, struct wp_portq *q,
 }
 
 static int
-worker_up(unsigned wid, int socket)
+worker_up(unsigned wid, int socket, const struct wpd_ctl *ctl)
 {
 	const struct wp_config *cfg = D.cfg;
 	struct wp_proxy_conf pc;
@@ -532,6 +543,14 @@ worker_up(unsigned wid, int socket)
 	if (w->px == NULL) {
 		fprintf(stderr, PROG ": worker %u: proxy: %s\n", wid, strerror(errno));
 		return -errno;
+	}
+	for (unsigned b = 0; b < cfg->n_backends; b++) {
+		uint32_t mi, mx;
+
+		/* scaling's first targets, before any session opens */
+		if (wpd_ctl_initial_targets(ctl, wid, b, &mi, &mx) == 0 &&
+		    wp_pool_set_targets(wp_proxy_pool(w->px, b), mi, mx) < 0)
+			return -EINVAL;
 	}
 	w->sent = rte_zmalloc_socket("wpd_sent", sizeof(w->sent[0]) * cfg->n_backends,
 				     RTE_CACHE_LINE_SIZE, socket);
@@ -734,14 +753,14 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 		D.bport_up = true;
 	}
 	D.mbufs_baseline = rte_mempool_in_use_count(D.mp);
-	for (unsigned i = 0; i < D.nworkers; i++) {
-		rc = worker_up(i, (int)rte_socket_id());
-		if (rc < 0)
-			goto out;
-	}
 	ctl = wpd_ctl_create(cfg, D.nworkers);
 	if (ctl == NULL)
 		goto out;
+	for (unsigned i = 0; i < D.nworkers; i++) {
+		rc = worker_up(i, (int)rte_socket_id(), ctl);
+		if (rc < 0)
+			goto out;
+	}
 	hooks.telem_arg = ctl;
 	rt = wp_runtime_start(rconf, &hooks);
 	if (rt != NULL)

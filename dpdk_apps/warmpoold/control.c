@@ -37,8 +37,14 @@
  *             (WPD_CMD_BREAKER): open answers 503 at once, half-open lets
  *             each worker a share of the probe requests through.
  *
- * Demand-driven scaling (scale.h) is not wired yet: the BACKEND record
- * says budget 0 (no scaling).
+ *   scaling   with [scaling] enabled, each backend's wp_scale owns its
+ *             session budget: the workers' first targets are applied
+ *             before any session opens (wpd_ctl_initial_targets); every
+ *             period the pools' gauges, acquires and the seq of the
+ *             targets they applied go in, and changed targets go out
+ *             (WPD_CMD_TARGETS). A lowered cap frees budget only once its
+ *             worker acknowledged it, so the total never exceeds the
+ *             budget even while commands are in flight.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -61,6 +67,7 @@
 #include <warmpool/pool-t.h>
 #include <warmpool/probe.h>
 #include <warmpool/runtime.h>
+#include <warmpool/scale.h>
 
 #include "control.h"
 #include "wpd_msg.h"
@@ -77,6 +84,8 @@ struct ctl_wb {
 	bool have_be;
 	uint64_t fed_successes, fed_failures, fed_connect_failed; /* given to outlier */
 	uint8_t told;           /* enum wp_backend_state last sent to the worker */
+	uint64_t scale_acquires; /* pool2.acquires at the last scaling period */
+	uint32_t targets_sent;  /* seq of the last targets sent */
 };
 
 /* One backend over all workers. */
@@ -86,6 +95,7 @@ struct ctl_backend {
 	uint64_t last_requests; /* at the previous publish, for the rate */
 	uint64_t probes_ok, probes_failed;
 	struct wp_breaker breaker;
+	struct wp_scale scale;  /* when scaling is on */
 	uint64_t brk_successes, brk_failures, brk_denied; /* fed so far */
 };
 
@@ -454,6 +464,61 @@ update_breaker(struct wpd_ctl *c, unsigned b, int64_t now)
 	send_breaker(c, b);
 }
 
+int
+wpd_ctl_initial_targets(const struct wpd_ctl *c, unsigned w, unsigned b,
+			uint32_t *min_idle, uint32_t *max_sessions)
+{
+	struct wp_scale_target t;
+
+	if (!c->cfg->scaling.enabled || b >= c->nb ||
+	    wp_scale_target(&c->be[b].scale, w, &t) < 0)
+		return -ENOENT;
+	*min_idle = t.min_idle;
+	*max_sessions = t.max_sessions;
+	return 0;
+}
+
+/* One scaling period of backend b: reports in, changed targets out. */
+static void
+update_scale(struct wpd_ctl *c, unsigned b, int64_t now)
+{
+	struct wp_scale_input in[WP_SCALE_MAX_WORKERS];
+
+	for (unsigned w = 0; w < c->nw; w++) {
+		struct ctl_wb *x = wb(c, w, b);
+
+		in[w] = (struct wp_scale_input){
+			.open = x->pool.idle + x->pool.leased + x->pool.connecting,
+			.leased = x->pool.leased,
+			.pending = x->pool.pending,
+			.requests = (uint32_t)RTE_MIN(x->pool2.acquires - x->scale_acquires,
+						      UINT32_MAX),
+			.applied_seq = x->pool.applied_seq,
+		};
+		x->scale_acquires = x->pool2.acquires;
+	}
+	if (wp_scale_update(&c->be[b].scale, now, in, c->nw) <= 0)
+		return;
+	for (unsigned w = 0; w < c->nw; w++) {
+		struct ctl_wb *x = wb(c, w, b);
+		struct wp_scale_target t;
+		struct wp_cmd cmd;
+
+		if (wp_scale_target(&c->be[b].scale, w, &t) < 0 || t.seq == x->targets_sent)
+			continue;
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = WPD_CMD_TARGETS;
+		cmd.args.u64[0] = b;
+		cmd.args.u64[1] = t.min_idle | (uint64_t)t.max_sessions << 32;
+		cmd.args.u64[2] = t.seq;
+		if (wp_runtime_send(c->rt, w, &cmd) < 0)
+			continue; /* next period */
+		event(c, (uint16_t)w, (uint16_t)b, WP_XE_TARGET, t.max_sessions,
+		      x->pool.max_sessions, wp_scale_charged(&c->be[b].scale), t.min_idle);
+		x->targets_sent = t.seq;
+	}
+}
+
 static void
 publish_all(struct wpd_ctl *c, int64_t now)
 {
@@ -531,7 +596,7 @@ publish_all(struct wpd_ctl *c, int64_t now)
 		br->u.backend.breaker = be->breaker.state;
 		br->u.backend.ejected = wp_outlier_is_ejected(c->outlier, b);
 		br->u.backend.weight = c->cfg->backend[b].weight;
-		br->u.backend.budget = 0;
+		br->u.backend.budget = c->cfg->scaling.enabled ? c->cfg->scaling.budget : 0;
 		br->u.backend.requests = requests;
 		br->u.backend.errors = errors;
 		br->u.backend.rps_milli = dt > 0 ?
@@ -561,8 +626,11 @@ wpd_ctl_poll(struct wpd_ctl *c, int64_t now)
 		apply_states(c);
 	}
 	if (now >= c->next_publish) {
-		for (unsigned b = 0; b < c->nb; b++)
+		for (unsigned b = 0; b < c->nb; b++) {
 			update_breaker(c, b, now);
+			if (c->cfg->scaling.enabled)
+				update_scale(c, b, now);
+		}
 		publish_all(c, now);
 		c->next_publish = now + c->period_ns;
 	}
@@ -808,6 +876,22 @@ wpd_ctl_create(const struct wp_config *cfg, unsigned nworkers)
 		if (wp_breaker_init(&c->be[b].breaker, &bp, c->nw, now) < 0) {
 			err = EINVAL;
 			fprintf(stderr, PROG ": [breaker] parameters refused\n");
+			goto fail;
+		}
+	}
+	for (unsigned b = 0; b < c->nb && cfg->scaling.enabled; b++) {
+		struct wp_scale_params sp = {
+			.budget = cfg->scaling.budget, .floor = cfg->scaling.floor,
+			.ceiling = cfg->scaling.ceiling, .step = cfg->scaling.step,
+			.cooldown_ns = cfg->scaling.cooldown_ns,
+			.preconnect_milli = cfg->scaling.preconnect_milli,
+		};
+		char why[160] = "";
+
+		if (wp_scale_params_check(&sp, c->nw, why, sizeof(why)) < 0 ||
+		    wp_scale_init(&c->be[b].scale, &sp, c->nw, cfg->pool.min_idle) < 0) {
+			err = EINVAL;
+			fprintf(stderr, PROG ": [scaling]: %s\n", why);
 			goto fail;
 		}
 	}

@@ -19,6 +19,11 @@ struct wpd_ctl;
 /* NULL + errno, after printing what went wrong (e.g. the telemetry file
  * cannot be created). */
 struct wpd_ctl *wpd_ctl_create(const struct wp_config *cfg, unsigned nworkers);
+/* Demand-driven scaling: the targets worker `w` must apply to its pool of
+ * backend `b` before the pools open anything (seq 0). 0 with *min_idle and
+ * *max_sessions set, or -ENOENT when scaling is off. */
+int wpd_ctl_initial_targets(const struct wpd_ctl *c, unsigned w, unsigned b,
+			    uint32_t *min_idle, uint32_t *max_sessions);
 /* The runtime the workers run in (for commands and views). */
 void wpd_ctl_attach(struct wpd_ctl *c, struct wp_runtime *rt);
 /* hooks.telem: every record the workers send. */

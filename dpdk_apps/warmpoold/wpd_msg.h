@@ -27,6 +27,8 @@ enum wpd_cmd {
 	WPD_CMD_STATE = WP_CMD_USER + 3,   /* u64[0] backend, u64[1] enum wp_backend_state */
 	WPD_CMD_BREAKER = WP_CMD_USER + 4, /* u64[0] backend, u64[1] state,
 					    * u64[2] probes << 32 | epoch */
+	WPD_CMD_TARGETS = WP_CMD_USER + 5, /* u64[0] backend, u64[1] min_idle |
+					    * max_sessions << 32, u64[2] seq */
 };
 
 /* Events (wp_worker_event codes) */
@@ -62,7 +64,7 @@ struct wpd_r_pool {
 	uint16_t state;          /* enum wp_backend_state */
 	uint32_t idle, leased, connecting, pending;
 	uint32_t min_idle, max_sessions;
-	uint32_t pad;
+	uint32_t applied_seq;    /* seq of the last WPD_CMD_TARGETS applied */
 	uint64_t opened, closed;
 };
 

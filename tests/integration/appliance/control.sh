@@ -10,6 +10,10 @@
 #             health changes and the probe results (wp-stat --json), and
 #             DPDK's telemetry socket answers /warmpool/backends with the
 #             numbers of the last snapshot in the ring.
+#  breaker  - waiters past max_pending open the breaker: 503 at once; it
+#             half-opens after open_time and closes when its probes pass.
+#  scaling  - with a session budget of 3 the backend never sees more than
+#             3 connections under 16 concurrent slow requests.
 #  outlier  - one backend answers 500 to everything: after
 #             consecutive_failures 5xx in a row it is ejected (requests go
 #             to the other), and it returns after the ejection time.
@@ -252,6 +256,58 @@ acquire_timeout = 10s" "" "b1 $WPA_IP_SRV 8081"
 	wpd_stop
 	n=$(sed -n 's/.*errors:.* breaker_open=\([0-9]*\).*/\1/p' "$WPA_TMP/wpd.out" | head -1)
 	[ "${n:-0}" -ge 1 ] || wpa_fail "no breaker_open error counted"
+	;;
+scaling)
+	# demand-driven scaling owns the backend's session budget (3): under
+	# 16 concurrent slow requests the backend never sees more than 3
+	# connections from the appliance, though the pool could open 8
+	WPA_WPD_HEALTH="type = tcp
+interval = 1h
+initial_spread = 1h"
+	WPA_WPD_SNAPSHOT=100ms
+	WPA_WPD_SCALING="enabled = yes
+budget = 3
+floor = 1
+ceiling = 3
+step = 2
+cooldown = 100ms"
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 1
+max_sessions = 8
+max_pending = 64
+acquire_timeout = 10s" "" "b1 $WPA_IP_SRV 8081"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	slow=""
+	for i in $(seq 1 16); do
+		WPA_CURL_TIMEOUT=30 wpa_curl -s -o "$WPA_TMP/slow.$i" -w '%{http_code}' "$(url /slow/200/10)" >"$WPA_TMP/code.$i" &
+		slow="$slow $!"
+	done
+	peak=0
+	for _ in $(seq 1 40); do
+		n=$(wpa_backend_conns b1)
+		[ "$n" -gt "$peak" ] && peak=$n
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	wait $slow
+	bad=$(grep -vc '^200$' "$WPA_TMP"/code.* | awk -F: '{ s += $2 } END { print s }')
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 16 slow requests failed"
+	[ "$peak" -le 3 ] || wpa_fail "backend saw $peak connections, budget 3"
+	[ "$peak" -ge 2 ] || wpa_fail "backend saw only $peak connections: the budget was not used"
+	"$STAT" --json --once --from oldest "$RING" >"$WPA_TMP/ring.json"
+	python3 - "$WPA_TMP/ring.json" <<'EOF' || wpa_fail "export ring: scaling figures wrong"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+be = [r for r in recs if r.get("type") == "backend"]
+assert be and all(r["budget"] == 3 for r in be), "budget not 3"
+assert all(r["targets"] <= 3 for r in be), max(r["targets"] for r in be)
+assert max(r["idle"] + r["leased"] + r["connecting"] for r in be) <= 3
+pools = [r for r in recs if r.get("type") == "pool"]
+assert all(r["max_sessions"] <= 3 for r in pools), "a pool cap above the budget"
+print("scaling: %d backend records, targets <= budget 3" % len(be))
+EOF
+	wpa_log "budget 3: peak $peak backend connections under 16 concurrent requests, all answered"
+	wpd_stop
 	;;
 *)
 	wpa_fail "unknown kind $KIND"

@@ -505,6 +505,8 @@ ${WPA_WPD_HEALTH:-type = tcp}
 ${WPA_WPD_OUTLIER:-consecutive_failures = 0}
 [breaker]
 ${WPA_WPD_BREAKER:-}
+[scaling]
+${WPA_WPD_SCALING:-}
 [telemetry]
 file = $WPA_TMP/telemetry.ring
 records = 4096
