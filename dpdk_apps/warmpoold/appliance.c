@@ -9,7 +9,14 @@
  * core talks to it through the command ring only.
  *
  * Worker iteration: client port RX -> stack -> proxy callbacks; backend
- * port likewise; proxy timers and pool ticks; TX flush.
+ * port likewise; proxy timers and pool ticks; health probes the control
+ * core asked for; every 100 ms a report to the control core (pool gauges
+ * and totals, outcomes, latency histogram deltas, breaker gate: the
+ * records of wpd_msg.h); TX flush.
+ *
+ * The control core (control.c) runs health checks, outlier ejection,
+ * breakers and scaling on those reports and sends its decisions back as
+ * commands (probe, backend state, breaker state, pool targets).
  *
  * SIGTERM/SIGINT: the control core sends DRAIN to every worker. A worker
  * stops listening, closes idle clients and lets busy ones finish their
