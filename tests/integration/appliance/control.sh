@@ -12,6 +12,8 @@
 #             numbers of the last snapshot in the ring.
 #  breaker  - waiters past max_pending open the breaker: 503 at once; it
 #             half-opens after open_time and closes when its probes pass.
+#  failover - issue 4's: nginx killed during a wrk run; once marked down no
+#             request fails; restarted, it gets warm sessions again.
 #  scaling  - with a session budget of 3 the backend never sees more than
 #             3 connections under 16 concurrent slow requests.
 #  outlier  - one backend answers 500 to everything: after
@@ -256,6 +258,48 @@ acquire_timeout = 10s" "" "b1 $WPA_IP_SRV 8081"
 	wpd_stop
 	n=$(sed -n 's/.*errors:.* breaker_open=\([0-9]*\).*/\1/p' "$WPA_TMP/wpd.out" | head -1)
 	[ "${n:-0}" -ge 1 ] || wpa_fail "no breaker_open error counted"
+	;;
+failover)
+	# issue 4's failover with the real thing: two nginx, wrk through
+	# warmpoold, one nginx killed mid-run. Once it is marked down, no
+	# request fails; restarted, it is marked up and serves again.
+	WPA_WPD_HEALTH="type = http
+interval = 200ms
+jitter = 20ms
+initial_spread = 100ms
+timeout = 100ms
+fall = 3
+rise = 2
+http_path = /files/100"
+	wpa_nginx_start n1 "$WPA_IP_SRV" 8081
+	wpa_nginx_start n2 "$WPA_IP_SRV2" 8082
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 4
+max_sessions = 16" "retry_idempotent = yes" "n1 $WPA_IP_SRV 8081" "n2 $WPA_IP_SRV2 8082"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /files/1
+	wpa_wrk -t 1 -c 20 -d 6s "$(url /files/1000)" &
+	wrkpid=$!
+	sleep 2
+	wpa_nginx_stop n2 KILL
+	wait_line "backend n2: health up -> down" 3000
+	wpa_log "nginx n2 killed during wrk: marked down after $WAITED ms"
+	wait "$wrkpid" || true
+	# after the detection window: nothing fails
+	wpa_wrk -t 1 -c 20 -d 3s "$(url /files/1000)"
+	[ "$WPA_WRK_REQUESTS" -gt 1000 ] || wpa_fail "only $WPA_WRK_REQUESTS requests with n2 down"
+	[ "$WPA_WRK_NON2XX" -eq 0 ] && [ "$WPA_WRK_SOCK_ERRORS" -eq 0 ] ||
+		wpa_fail "n2 down: $WPA_WRK_NON2XX non-2xx, $WPA_WRK_SOCK_ERRORS socket errors"
+	wpa_log "n2 down: $WPA_WRK_REQUESTS requests at $WPA_WRK_RPS req/s, none failed"
+	wpa_nginx_start n2 "$WPA_IP_SRV2" 8082
+	wait_line "backend n2: health down -> up" 3000
+	wpa_log "n2 restarted: marked up after $WAITED ms"
+	sleep 0.3
+	wpa_wrk -t 1 -c 20 -d 2s "$(url /files/1000)"
+	[ "$WPA_WRK_NON2XX" -eq 0 ] && [ "$WPA_WRK_SOCK_ERRORS" -eq 0 ] ||
+		wpa_fail "n2 back: $WPA_WRK_NON2XX non-2xx, $WPA_WRK_SOCK_ERRORS socket errors"
+	n=$(wpa_backend_conns n2)
+	[ "$n" -ge 1 ] || wpa_fail "no warm session to n2 after it came back"
+	wpa_log "n2 back: $n warm sessions to it, $WPA_WRK_REQUESTS requests, none failed"
+	wpd_stop
 	;;
 scaling)
 	# demand-driven scaling owns the backend's session budget (3): under
