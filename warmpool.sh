@@ -125,7 +125,8 @@ cmd_demo() {
 	trap hugepages_restore EXIT
 	log "demo: warmpoold in front of two nginx in network namespaces, wrk as the client"
 	"$ROOT/perf/appliance_demo.sh" "$BUILD/dpdk_apps/warmpoold/warmpoold" \
-		"$BUILD/tests/integration/appliance/wpt_backend" 10
+		"$BUILD/tests/integration/appliance/wpt_backend" 10 \
+		"$BUILD/dpdk_apps/wp-stat/wp-stat"
 }
 
 cmd_test() {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# appliance_demo.sh WARMPOOLD WPT_BACKEND [SECONDS]: the main job of
+# appliance_demo.sh WARMPOOLD WPT_BACKEND [SECONDS [WP_STAT]]: the main job of
 # `./warmpool.sh demo`. Builds the DESIGN.md section 8 topology (namespaces
 # wpa-cli / wpa-app / wpa-srv, tests/integration/appliance/lib.sh), starts
 # two nginx backends, runs warmpoold on net_af_packet in front of them and
@@ -8,7 +8,9 @@
 #      client namespace has no route to the backends: only the appliance
 #      joins the two networks), so this path has no veth hop at all
 #   2. wrk through warmpoold (same concurrency, same request)
-# then prints RPS and latency of both, stops warmpoold with SIGTERM (its
+# then shows warmpoold's telemetry as wp-stat sees it (one frame of the
+# live view: per core busy time and requests, per backend sessions, RPS,
+# latency), prints RPS and latency of both, stops warmpoold with SIGTERM (its
 # report: sessions, reuse, errors, mbufs) and removes everything it made.
 # The last line is the DESIGN.md section 9 JSON: warmpoold's RPS against
 # the direct path measured in the same run (a proxy adds a hop, so the
@@ -17,6 +19,7 @@
 set -u
 WPD=${1:?usage: $0 WARMPOOLD WPT_BACKEND [SECONDS]}
 SECS=${3:-10}
+STAT=${4:-}
 # shellcheck source=../tests/integration/appliance/lib.sh
 . "$(dirname "$0")/../tests/integration/appliance/lib.sh"
 wpa_init "${2:?wpt_backend}"
@@ -35,6 +38,11 @@ WPA_WRK_NS=$WPA_NS_SRV wpa_wrk -t 2 -c 50 -d "${SECS}s" "http://$WPA_IP_SRV:8081
 D_RPS=$WPA_WRK_RPS D_P50=$WPA_WRK_P50_US D_P99=$WPA_WRK_P99_US
 wpa_wrk -t 2 -c 50 -d "${SECS}s" "http://$WPA_IP_VIP:$WPA_WPD_PORT/files/1000"
 W_RPS=$WPA_WRK_RPS W_P50=$WPA_WRK_P50_US W_P99=$WPA_WRK_P99_US W_ERR=$((WPA_WRK_NON2XX + WPA_WRK_SOCK_ERRORS))
+
+if [ -n "$STAT" ] && [ -x "$STAT" ]; then
+	wpa_log "telemetry snapshot (wp-stat, from $WPA_TMP/telemetry.ring):"
+	"$STAT" --count 1 --interval 1 "$WPA_TMP/telemetry.ring" | sed 's/^/  /'
+fi
 
 kill -TERM "$WPD_PID"
 wait "$WPD_PID"

@@ -469,7 +469,9 @@ wpa_pattern_sha() {
 # wpa_wpd_conf FILE POOL_LINES HTTP_LINES "NAME IP PORT"...: a warmpoold
 # config for this topology (client port on wpa-c1 with the VIP, backend
 # port on wpa-s1, one worker, listening on $WPA_WPD_PORT), with the given
-# [pool] and [http] lines and one [backend NAME] per argument. [health],
+# [pool] and [http] lines and one [backend NAME] per argument. [health]
+# (default: checks once an hour, so tests that count the backends'
+# connections see only the pools'),
 # [outlier] and the snapshot period come from WPA_WPD_HEALTH,
 # WPA_WPD_OUTLIER (default: off, so tests that provoke failures on purpose
 # are not ejected), WPA_WPD_BREAKER (default: the config's) and
@@ -500,7 +502,9 @@ $http
 [shutdown]
 drain_timeout = 3s
 [health]
-${WPA_WPD_HEALTH:-type = tcp}
+${WPA_WPD_HEALTH:-type = tcp
+interval = 1h
+initial_spread = 1h}
 [outlier]
 ${WPA_WPD_OUTLIER:-consecutive_failures = 0}
 [breaker]
