@@ -60,13 +60,21 @@
 
 set -u
 
-WPA_NS_CLI=wpa-cli
-WPA_NS_APP=wpa-app
-WPA_NS_SRV=wpa-srv
-WPA_IF_CLI=wpa-c0     # in wpa-cli
-WPA_IF_APP_C=wpa-c1   # in wpa-app, the appliance's client side (DPDK)
-WPA_IF_APP_S=wpa-s1   # in wpa-app, the appliance's backend side (DPDK)
-WPA_IF_SRV=wpa-s0     # in wpa-srv
+# WPA_TAG (default wpa, at most 6 characters) renames the namespaces and
+# links, so a second checkout (or the perf harness) can run its own copy of
+# this topology beside a running test: WPA_TAG=wpb gives wpb-cli, ...
+WPA_TAG=${WPA_TAG:-wpa}
+case "$WPA_TAG" in
+	*[!a-z0-9]*|'') echo "lib.sh: WPA_TAG must be [a-z0-9]+" >&2; exit 2 ;;
+esac
+[ "${#WPA_TAG}" -le 6 ] || { echo "lib.sh: WPA_TAG longer than 6" >&2; exit 2; }
+WPA_NS_CLI=$WPA_TAG-cli
+WPA_NS_APP=$WPA_TAG-app
+WPA_NS_SRV=$WPA_TAG-srv
+WPA_IF_CLI=$WPA_TAG-c0     # in wpa-cli
+WPA_IF_APP_C=$WPA_TAG-c1   # in wpa-app, the appliance's client side (DPDK)
+WPA_IF_APP_S=$WPA_TAG-s1   # in wpa-app, the appliance's backend side (DPDK)
+WPA_IF_SRV=$WPA_TAG-s0     # in wpa-srv
 WPA_IP_CLI=198.18.2.1
 WPA_IP_VIP=198.18.2.2      # the appliance, client side (virtual address)
 WPA_IP_SRV=198.18.3.1      # backends
