@@ -109,6 +109,17 @@ struct wp_net_conf {
 	uint8_t keepalive_probes;
 	int64_t timer_tick_ns;    /* timer wheel granularity */
 	uint64_t secret_seed;     /* 0 = random ISN/cookie secret; else fixed (tests) */
+
+	/* Local ports of active opens that ask for none. NULL: a cursor
+	 * walks ephemeral_lo..hi. Set (flow steering, steer.h): called with
+	 * the peer, our address and the cursor as a hint, and `is_free` to
+	 * test a candidate against the flow table; returns a free port in
+	 * [lo, hi] whose replies reach this stack's worker, or 0 (the
+	 * connect then fails with -EADDRINUSE). */
+	uint16_t (*lport_fn)(void *arg, uint32_t rip, uint16_t rport, uint32_t lip,
+			     uint16_t hint, uint16_t lo, uint16_t hi,
+			     int (*is_free)(void *free_arg, uint16_t port), void *free_arg);
+	void *lport_arg;
 };
 
 /* How frames leave the stack. `tx` takes up to n frames and returns how

@@ -27,6 +27,9 @@ struct wp_port_conf {
 	bool promiscuous;
 	bool use_offloads;      /* false: software checksums even if offered */
 	struct rte_mempool *mp; /* RX pool, shared by the queues of this port */
+	const uint8_t *rss_key; /* with several queues on an RSS port: the
+				 * steering rule's 40-byte key (steer.h);
+				 * NULL = the driver's */
 };
 
 /* What set-up found and enabled. */

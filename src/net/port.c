@@ -126,6 +126,14 @@ wp_port_setup(const struct wp_port_conf *conf, struct wp_port_info *info)
 		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		ec.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP) & di.flow_type_rss_offloads;
+		/* the steering rule's key (steer.h); its RETA is written after
+		 * start by wp_rss_program_port, which also reads both back */
+		if (conf->rss_key != NULL && (di.hash_key_size == 0 || di.hash_key_size == 40)) {
+			ec.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)conf->rss_key;
+			ec.rx_adv_conf.rss_conf.rss_key_len = 40;
+		}
+		if (di.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH)
+			ec.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	}
 	ret = rte_eth_dev_configure(port, conf->nb_queues, conf->nb_queues, &ec);
 	if (ret != 0)

@@ -28,7 +28,9 @@
  *  - shutdown/close before the handshake completes sends the FIN once it
  *    does; data can only be sent from ESTABLISHED/CLOSE_WAIT (-ENOTCONN);
  *  - ephemeral ports: a per-stack cursor walks ephemeral_lo..hi and takes
- *    the first port whose 4-tuple is free (one flow lookup per try);
+ *    the first port whose 4-tuple is free (one flow lookup per try), or,
+ *    with conf.lport_fn (flow steering), that function picks one from the
+ *    cursor as a hint and the flow table as the judge of "free";
  *  - a window update on wp_tcp_recved() needs the right edge to move by
  *    min(rcvbuf/2, MSS) (RFC 9293 receiver SWS) and, as in Linux, the
  *    window the peer knows to at least double; inside the `data`
@@ -473,6 +475,22 @@ nexthop(const struct wp_net *net, uint32_t dst)
 	return ((dst ^ net->conf.ip) & net->netmask) == 0 ? dst : net->conf.gateway;
 }
 
+/* wp_net_conf.lport_fn's view of the flow table: is this local port free
+ * for the 4-tuple being opened? */
+struct lport_probe {
+	const struct wp_flow_table *flows;
+	struct wp_flow_key key;
+};
+
+static int
+lport_is_free(void *arg, uint16_t port)
+{
+	struct lport_probe *lp = arg;
+
+	lp->key.lport = port;
+	return wp_flow_lookup(lp->flows, &lp->key) == NULL;
+}
+
 int
 wp_tcp_connect(struct wp_net *net, uint32_t dst, uint16_t dport, uint16_t sport,
 	       const struct wp_tcp_cbs *cbs, void *arg, struct wp_tcp_conn **out)
@@ -494,6 +512,16 @@ wp_tcp_connect(struct wp_net *net, uint32_t dst, uint16_t dport, uint16_t sport,
 		k.lport = sport;
 		if (wp_flow_lookup(tcp->flows, &k) != NULL)
 			return -EADDRINUSE;
+	} else if (cf->lport_fn != NULL) {
+		struct lport_probe lp = { .flows = tcp->flows, .key = k };
+
+		k.lport = cf->lport_fn(cf->lport_arg, dst, dport, cf->ip, tcp->eph_next,
+				       cf->ephemeral_lo, cf->ephemeral_hi, lport_is_free, &lp);
+		if (k.lport == 0 || k.lport < cf->ephemeral_lo || k.lport > cf->ephemeral_hi ||
+		    wp_flow_lookup(tcp->flows, &k) != NULL)
+			return -EADDRINUSE;
+		tcp->eph_next = k.lport >= cf->ephemeral_hi ? cf->ephemeral_lo
+							    : (uint16_t)(k.lport + 1);
 	} else {
 		range = (uint32_t)cf->ephemeral_hi - cf->ephemeral_lo + 1;
 		for (tries = 0; tries < range; tries++) {
