@@ -25,9 +25,15 @@
  * after a short grace). The control core then stops the workers, frees
  * everything and checks that every mbuf came back.
  *
- * Flow steering is issue 6: with more than one worker, a port's queues
- * would spread a backend session's packets over workers that do not own
- * it, so one worker is enforced until the handoff rings exist.
+ * Several workers (flow steering, DESIGN.md section 4, steer.h): each
+ * port gets an ownership rule (Toeplitz key + RETA, written into the port
+ * when its RSS can take it); every burst a worker receives goes through
+ * wp_steer_rx, which keeps the frames it owns and hands the others to
+ * their owner's ring; the owner feeds them to the stack of their port
+ * (mbuf->port). Backend sessions and health probes pick local ports whose
+ * replies the rule gives to the opening worker (wp_net_conf.lport_fn), so
+ * every flow lives in exactly one worker's stack. Steering counters go to
+ * the control core with the other reports.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +55,7 @@
 #include <warmpool/probe.h>
 #include <warmpool/proxy.h>
 #include <warmpool/runtime.h>
+#include <warmpool/steer.h>
 
 #include "appliance.h"
 #include "control.h"
@@ -60,6 +67,8 @@
  * failure runs while they are short, cheap at ~10 records per backend. */
 #define WPD_REPORT_NS (100LL * 1000000LL)
 #define WPD_PROBES_INFLIGHT 64
+#define WPD_BURST 32
+#define WPD_HANDOFF_SLOTS 1024
 
 /* What a worker last reported of one backend, to send deltas. */
 struct wpd_sent {
@@ -75,6 +84,8 @@ struct wpd_worker {
 	struct wp_portq cq, bq;
 	bool cq_up, bq_up;
 	struct wp_net *cnet, *bnet;     /* bnet == cnet with one port */
+	struct wp_steer_worker *sw;     /* this worker's side of steering */
+	struct wp_steer_lport clport, blport; /* the stacks' lport_fn args */
 	struct wp_proxy *px;
 	struct wp_prober *prober;
 	struct wp_worker_ctx *ctx;
@@ -90,6 +101,8 @@ struct wpd {
 	uint16_t cport, bport;
 	bool two_ports, cport_up, bport_up;
 	struct wp_port_info cinfo, binfo;
+	struct wp_rss *crss, *brss;     /* ownership rule per port */
+	struct wp_handoff *ho;          /* rings between workers */
 	unsigned nworkers;
 	struct wpd_worker *wk[RTE_MAX_LCORE];
 	unsigned mbufs_baseline;
@@ -115,6 +128,25 @@ is_vdev(const char *dev)
 	return strncmp(dev, "net_", 4) == 0;
 }
 
+/* Software PMDs take their queue count as a device argument: with several
+ * workers and none given, name one queue per worker (qpairs= for
+ * net_af_packet: a PACKET_FANOUT group; queue_count= for net_af_xdp). */
+static bool
+queue_arg(const char *dev, unsigned workers, char *out, size_t len)
+{
+	if (workers < 2)
+		return false;
+	if (strncmp(dev, "net_af_packet", 13) == 0 && strstr(dev, "qpairs=") == NULL) {
+		snprintf(out, len, "qpairs=%u", workers);
+		return true;
+	}
+	if (strncmp(dev, "net_af_xdp", 10) == 0 && strstr(dev, "queue_count=") == NULL) {
+		snprintf(out, len, "queue_count=%u", workers);
+		return true;
+	}
+	return false;
+}
+
 int
 wpd_eal_args(const struct wp_config *cfg, int user_argc, char **user_argv,
 	     char **out, int max, char *store, size_t len)
@@ -125,6 +157,7 @@ wpd_eal_args(const struct wp_config *cfg, int user_argc, char **user_argv,
 	size_t used = 0;
 	int n = 0;
 	bool any_pci = false;
+	char q[32];
 
 #define ADD(s) do {                                                       \
 		size_t l_ = strlen(s) + 1;                                 \
@@ -160,7 +193,14 @@ wpd_eal_args(const struct wp_config *cfg, int user_argc, char **user_argv,
 				ADD("-a");
 				any_pci = true;
 			}
-			ADD(p->device);
+			if (queue_arg(p->device, cfg->workers.count, q, sizeof(q))) {
+				char dev[WP_CONFIG_DEVICE_LEN + 32];
+
+				snprintf(dev, sizeof(dev), "%s,%s", p->device, q);
+				ADD(dev);
+			} else {
+				ADD(p->device);
+			}
 		}
 		if (!any_pci && !user_has(user_argc, user_argv, pci))
 			ADD("--no-pci");
@@ -238,6 +278,28 @@ sat16(uint64_t v)
 }
 
 static void
+report_steer(struct wp_worker_ctx *ctx, struct wpd_worker *w)
+{
+	struct wp_steer_stats st;
+	struct wp_handoff_stats hs;
+	struct wpd_r_steer rs;
+
+	wp_steer_worker_stats(w->sw, &st, &hs);
+	rs = (struct wpd_r_steer){
+		.landed = st.landed, .handed_off = st.handed_off, .ring_full = st.ring_full,
+		.from_peers = st.from_peers, .copies = st.copies, .copy_lost = st.copy_lost,
+	};
+	(void)wp_worker_push(ctx, WPD_R_STEER, &rs, sizeof(rs));
+	for (unsigned p = 0; p < D.nworkers; p++) {
+		struct wpd_r_handoff rh = { .peer = (uint16_t)p, .sent = hs.sent[p],
+					    .dropped = hs.dropped[p], .received = hs.received[p] };
+
+		if (p != ctx->worker_id)
+			(void)wp_worker_push(ctx, WPD_R_HANDOFF, &rh, sizeof(rh));
+	}
+}
+
+static void
 worker_report(struct wp_worker_ctx *ctx, struct wpd_worker *w)
 {
 	struct wp_proxy_stats ps;
@@ -257,6 +319,8 @@ worker_report(struct wp_worker_ctx *ctx, struct wpd_worker *w)
 	core.clients = ps.clients;
 	core.in_flight = ps.in_flight;
 	(void)wp_worker_push(ctx, WPD_R_CORE, &core, sizeof(core));
+	if (D.nworkers > 1)
+		report_steer(ctx, w);
 
 	for (uint16_t b = 0; b < D.cfg->n_backends; b++) {
 		const struct wp_proxy_backend_stats *bst = wp_proxy_backend_stats(w->px, b);
@@ -350,6 +414,42 @@ worker_probe(struct wpd_worker *w, const struct wp_cmd *cmd, int64_t now)
 	}
 }
 
+/* One burst from a queue: the frames this worker owns go to its stack,
+ * the others to their owners' rings. Returns frames received. */
+static unsigned int
+worker_rx(struct wpd_worker *w, struct wp_portq *q, struct wp_net *net, int64_t now)
+{
+	struct rte_mbuf *pkts[WPD_BURST];
+	uint16_t n = wp_portq_rx(q, pkts, WPD_BURST, now), k;
+
+	if (n == 0)
+		return 0;
+	k = wp_steer_rx(w->sw, pkts, n);
+	if (k > 0)
+		wp_net_input(net, pkts, k, now);
+	return n;
+}
+
+/* Frames other workers handed over, each to the stack of its port. */
+static unsigned int
+worker_handoffs(struct wpd_worker *w, int64_t now)
+{
+	struct rte_mbuf *pkts[WPD_BURST], *bk[WPD_BURST];
+	uint16_t n = wp_steer_drain(w->sw, pkts, WPD_BURST), nc = 0, nb = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (D.two_ports && pkts[i]->port == D.bport)
+			bk[nb++] = pkts[i];
+		else
+			pkts[nc++] = pkts[i];
+	}
+	if (nc > 0)
+		wp_net_input(w->cnet, pkts, nc, now);
+	if (nb > 0)
+		wp_net_input(w->bnet, bk, nb, now);
+	return n;
+}
+
 static unsigned int
 worker_poll(struct wp_worker_ctx *ctx, void *arg)
 {
@@ -359,9 +459,13 @@ worker_poll(struct wp_worker_ctx *ctx, void *arg)
 
 	(void)arg;
 	w->ctx = ctx;
-	n = wp_portq_poll(&w->cq, w->cnet, now);
+	n = worker_rx(w, &w->cq, w->cnet, now);
 	if (D.two_ports)
-		n += wp_portq_poll(&w->bq, w->bnet, now);
+		n += worker_rx(w, &w->bq, w->bnet, now);
+	n += worker_handoffs(w, now);
+	wp_net_timers(w->cnet, now);
+	if (D.two_ports)
+		wp_net_timers(w->bnet, now);
 	wp_proxy_poll(w->px, now);
 	wp_prober_poll(w->prober, now);
 	if (now >= w->next_report) {
@@ -407,6 +511,10 @@ worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 		(void)wp_proxy_set_breaker(w->px, (unsigned)cmd->args.u64[0], &bc);
 		return;
 	}
+	if (cmd->type == WPD_CMD_REPORT) {
+		worker_report(ctx, w);  /* the last one, just before STOP */
+		return;
+	}
 	if (cmd->type == WPD_CMD_STATE) {
 		(void)wp_proxy_set_backend_state(w->px, (unsigned)cmd->args.u64[0],
 				(enum wp_backend_state)cmd->args.u64[1], now);
@@ -438,16 +546,42 @@ port_by_device(const char *dev, uint16_t *port)
 	return 0;
 }
 
+/* The ownership rule of a port: the port's RETA size when it has a usable
+ * one (so the rule can be written into it), else 128 entries. */
+static struct wp_rss *
+rule_for_port(uint16_t port, const char *role)
+{
+	struct rte_eth_dev_info di;
+	struct wp_rss_conf rc = { .nworkers = (uint16_t)D.nworkers, .name = role };
+	struct wp_rss *rss;
+
+	if (rte_eth_dev_info_get(port, &di) == 0 && di.reta_size >= 4 &&
+	    di.reta_size <= WP_RSS_RETA_MAX && (di.reta_size & (di.reta_size - 1)) == 0 &&
+	    di.reta_size >= D.nworkers)
+		rc.reta_size = di.reta_size;
+	rss = wp_rss_create(&rc);
+	if (rss == NULL)
+		fprintf(stderr, PROG ": port %s: steering rule: %s\n", role,
+			rte_strerror(rte_errno));
+	return rss;
+}
+
 static int
-port_up(enum wp_config_port_role role, uint16_t *port, struct wp_port_info *info)
+port_up(enum wp_config_port_role role, uint16_t *port, struct wp_port_info *info,
+	struct wp_rss **rss)
 {
 	const struct wp_config_port *p = wp_config_port_for(D.cfg, role);
+	const char *rname = role == WP_CONFIG_PORT_CLIENT ? "client" : "backend";
+	struct wp_rss_port_info ri;
 	struct wp_port_conf pc;
 	int rc;
 
 	rc = port_by_device(p->device, port);
 	if (rc != 0)
 		return rc;
+	*rss = rule_for_port(*port, rname);
+	if (*rss == NULL)
+		return -ENOMEM;
 	memset(&pc, 0, sizeof(pc));
 	pc.port_id = *port;
 	pc.nb_queues = (uint16_t)D.nworkers;
@@ -455,15 +589,28 @@ port_up(enum wp_config_port_role role, uint16_t *port, struct wp_port_info *info
 	pc.tx_desc = p->tx_desc;
 	pc.use_offloads = true;
 	pc.mp = D.mp;
+	pc.rss_key = wp_rss_key(*rss);
 	rc = wp_port_setup(&pc, info);
-	if (rc < 0)
+	if (rc < 0) {
 		fprintf(stderr, PROG ": port %s: set-up failed: %s\n", p->device, strerror(-rc));
-	return rc;
+		return rc;
+	}
+	rc = wp_rss_program_port(*rss, *port, &ri);
+	if (rc < 0)
+		return rc;
+	if (ri.mode == WP_RSS_PROGRAMMED)
+		printf(PROG ": %s port: steering in the NIC: key and %u-entry RETA written "
+		       "and read back\n", rname, wp_rss_reta_size(*rss));
+	else if (ri.mode == WP_RSS_SOFTWARE)
+		printf(PROG ": %s port: steering in software: frames that land on a "
+		       "non-owner worker cross a handoff ring (%s)\n", rname, ri.why);
+	return 0;
 }
 
 static struct wp_net *
 stack_up(enum wp_config_port_role role, struct wp_portq *q,
-	 const struct wp_port_info *info, unsigned wid, int socket)
+	 const struct wp_port_info *info, unsigned wid, int socket,
+	 struct wp_steer_lport *lport)
 {
 	struct wp_net_conf nc;
 	struct wp_net_io io;
@@ -475,6 +622,11 @@ stack_up(enum wp_config_port_role role, struct wp_portq *q,
 	memcpy(nc.mac, info->mac, 6);
 	nc.worker = wid;
 	nc.syn_backlog = D.cfg->listen.backlog;
+	if (D.nworkers > 1) {
+		/* active opens pick ports whose replies this worker owns */
+		nc.lport_fn = wp_steer_lport_fn;
+		nc.lport_arg = lport;
+	}
 	/* sessions and clients share the flow table of a single port */
 	if (nc.max_conns < D.cfg->pool.max_sessions * D.cfg->n_backends + 4096)
 		nc.max_conns = D.cfg->pool.max_sessions * D.cfg->n_backends + 4096;
@@ -506,16 +658,23 @@ worker_up(unsigned wid, int socket, const struct wpd_ctl *ctl)
 	if (rc < 0)
 		return rc;
 	w->cq_up = true;
-	w->cnet = stack_up(WP_CONFIG_PORT_CLIENT, &w->cq, &D.cinfo, wid, socket);
+	w->clport = (struct wp_steer_lport){ .rss = D.crss, .worker = wid };
+	w->cnet = stack_up(WP_CONFIG_PORT_CLIENT, &w->cq, &D.cinfo, wid, socket, &w->clport);
 	if (w->cnet == NULL)
 		return -EINVAL;
 	w->bnet = w->cnet;
+	w->sw = wp_steer_worker_create(D.ho, wid, socket);
+	if (w->sw == NULL || wp_steer_worker_add_port(w->sw, D.cport, D.crss) < 0 ||
+	    (D.two_ports && wp_steer_worker_add_port(w->sw, D.bport, D.brss) < 0))
+		return -ENOMEM;
 	if (D.two_ports) {
 		rc = wp_portq_init(&w->bq, D.bport, (uint16_t)wid, NULL, NULL, socket);
 		if (rc < 0)
 			return rc;
 		w->bq_up = true;
-		w->bnet = stack_up(WP_CONFIG_PORT_BACKEND, &w->bq, &D.binfo, wid, socket);
+		w->blport = (struct wp_steer_lport){ .rss = D.brss, .worker = wid };
+		w->bnet = stack_up(WP_CONFIG_PORT_BACKEND, &w->bq, &D.binfo, wid, socket,
+				   &w->blport);
 		if (w->bnet == NULL)
 			return -EINVAL;
 	}
@@ -590,6 +749,7 @@ teardown(void)
 			continue;
 		wp_prober_free(w->prober);
 		wp_proxy_free(w->px);
+		wp_steer_worker_free(w->sw);
 		rte_free(w->sent);
 		if (w->bnet != NULL && w->bnet != w->cnet)
 			wp_net_free(w->bnet);
@@ -601,11 +761,23 @@ teardown(void)
 		rte_free(w);
 		D.wk[i] = NULL;
 	}
+	if (D.ho != NULL) {
+		unsigned left;
+
+		wp_handoff_free(D.ho, &left);
+		D.ho = NULL;
+		if (left > 0)
+			printf(PROG ": handoff rings: %u frames were still in flight at "
+			       "stop (freed)\n", left);
+	}
 	if (D.bport_up)
 		wp_port_close(D.bport);
 	if (D.cport_up)
 		wp_port_close(D.cport);
 	D.cport_up = D.bport_up = false;
+	wp_rss_free(D.crss);
+	wp_rss_free(D.brss);
+	D.crss = D.brss = NULL;
 }
 
 /* ------------------------------------------------------------ reports */
@@ -620,12 +792,51 @@ drops_total(const struct wp_net_stats *ns)
 	return n;
 }
 
+/* One stack's line: flows left, drops by reason, resets sent. */
+static void
+report_stack(unsigned wid, const char *which, const struct wp_net *net)
+{
+	struct wp_net_stats ns;
+	char why[512] = "";
+	size_t o = 0;
+
+	wp_net_stats(net, &ns);
+	for (int i = 0; i < WP_DROP__COUNT && o < sizeof(why); i++)
+		if (ns.drops[i] > 0)
+			o += (size_t)snprintf(why + o, sizeof(why) - o, " %s=%" PRIu64,
+					      wp_net_drop_name((enum wp_net_drop)i), ns.drops[i]);
+	printf(PROG ": worker %u: %s stack flows=%u time_wait=%u drops=%" PRIu64 " rst_sent=%"
+	       PRIu64 " rx_frames=%" PRIu64 "; drops by reason:%s\n", wid, which,
+	       ns.tcp_conns - ns.tcp_time_wait, ns.tcp_time_wait, drops_total(&ns),
+	       ns.tcp_rst_sent, ns.rx_frames, o ? why : " none");
+}
+
+static void
+report_worker_steer(unsigned wid)
+{
+	struct wp_steer_stats st;
+	struct wp_handoff_stats hs;
+	char pairs[512] = "";
+	size_t o = 0;
+
+	wp_steer_worker_stats(D.wk[wid]->sw, &st, &hs);
+	for (unsigned p = 0; p < D.nworkers && o < sizeof(pairs); p++)
+		if (p != wid)
+			o += (size_t)snprintf(pairs + o, sizeof(pairs) - o,
+					      " to%u=%" PRIu64 "/%" PRIu64 " from%u=%" PRIu64,
+					      p, hs.sent[p], hs.dropped[p], p, hs.received[p]);
+	printf(PROG ": worker %u: steering landed=%" PRIu64 " local=%" PRIu64
+	       " handed_off=%" PRIu64 " ring_full=%" PRIu64 " from_peers=%" PRIu64
+	       " copies=%" PRIu64 " copy_lost=%" PRIu64 "; handoff (sent/dropped, received):%s\n",
+	       wid, st.landed, st.local, st.handed_off, st.ring_full, st.from_peers, st.copies,
+	       st.copy_lost, pairs);
+}
+
 static void
 report_worker(unsigned wid)
 {
 	struct wpd_worker *w = D.wk[wid];
 	struct wp_proxy_stats s;
-	struct wp_net_stats ns;
 	char errs[512] = "";
 	size_t o = 0;
 
@@ -660,14 +871,11 @@ report_worker(unsigned wid)
 		       wid, D.cfg->backend[i].name, ps.opened, ps.acquires, ps.reused, ps.waits,
 		       ps.overflows, ps.timeouts, co ? closed : " none");
 	}
-	wp_net_stats(w->cnet, &ns);
-	printf(PROG ": worker %u: client stack flows=%u time_wait=%u drops=%" PRIu64 "\n", wid,
-	       ns.tcp_conns - ns.tcp_time_wait, ns.tcp_time_wait, drops_total(&ns));
-	if (w->bnet != w->cnet) {
-		wp_net_stats(w->bnet, &ns);
-		printf(PROG ": worker %u: backend stack flows=%u time_wait=%u drops=%" PRIu64 "\n",
-		       wid, ns.tcp_conns - ns.tcp_time_wait, ns.tcp_time_wait, drops_total(&ns));
-	}
+	if (D.nworkers > 1)
+		report_worker_steer(wid);
+	report_stack(wid, "client", w->cnet);
+	if (w->bnet != w->cnet)
+		report_stack(wid, "backend", w->bnet);
 }
 
 /* ------------------------------------------------------------ control */
@@ -730,9 +938,9 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 	memset(&D, 0, sizeof(D));
 	D.cfg = cfg;
 	D.nworkers = rte_lcore_count() - 1;
-	if (D.nworkers != 1) {
-		fprintf(stderr, PROG ": %u workers: more than one worker needs flow steering "
-			"(handoff rings, issue 6); give [workers] lcores one lcore\n", D.nworkers);
+	if (D.nworkers < 1 || D.nworkers > WP_STEER_MAX_WORKERS) {
+		fprintf(stderr, PROG ": %u workers: give [workers] lcores 1 to %u lcores "
+			"besides the main one\n", D.nworkers, WP_STEER_MAX_WORKERS);
 		return 2;
 	}
 	rconf->spin_polls = cfg->workers.spin_polls;
@@ -746,7 +954,7 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 			"reserve hugepages)\n", nmbufs, rte_strerror(rte_errno));
 		return 1;
 	}
-	rc = port_up(WP_CONFIG_PORT_CLIENT, &D.cport, &D.cinfo);
+	rc = port_up(WP_CONFIG_PORT_CLIENT, &D.cport, &D.cinfo, &D.crss);
 	if (rc < 0)
 		goto out;
 	D.cport_up = true;
@@ -754,10 +962,15 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 		      strcmp(cfg->port[WP_CONFIG_PORT_BACKEND].device,
 			     cfg->port[WP_CONFIG_PORT_CLIENT].device) != 0;
 	if (D.two_ports) {
-		rc = port_up(WP_CONFIG_PORT_BACKEND, &D.bport, &D.binfo);
+		rc = port_up(WP_CONFIG_PORT_BACKEND, &D.bport, &D.binfo, &D.brss);
 		if (rc < 0)
 			goto out;
 		D.bport_up = true;
+	}
+	D.ho = wp_handoff_create(D.nworkers, WPD_HANDOFF_SLOTS, (int)rte_socket_id());
+	if (D.ho == NULL) {
+		fprintf(stderr, PROG ": handoff rings: %s\n", rte_strerror(rte_errno));
+		goto out;
 	}
 	D.mbufs_baseline = rte_mempool_in_use_count(D.mp);
 	ctl = wpd_ctl_create(cfg, D.nworkers);
@@ -784,6 +997,13 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 	       D.nworkers, cfg->n_backends, D.two_ports ? "client and backend ports" :
 	       "one port", cfg->pool.min_idle, cfg->pool.max_sessions);
 	control_loop(rt, ctl);
+	/* a last report from each worker, queued before STOP, so telemetry's
+	 * final totals are the ones printed below */
+	for (unsigned i = 0; i < D.nworkers; i++) {
+		struct wp_cmd rep = { .type = WPD_CMD_REPORT };
+
+		(void)wp_runtime_send(rt, i, &rep);
+	}
 	stopped = wp_runtime_stop(rt);
 	if (stopped < 0) {
 		fprintf(stderr, PROG ": stopping workers failed: %s\n", strerror(-stopped));

@@ -23,7 +23,8 @@
  *
  * Telemetry: worker records are folded into per-worker, per-backend
  * tables; every snapshot period the tables are published to the export
- * ring (CORE, POOL, BACKEND, HIST records, export-t.h), and events
+ * ring (CORE, POOL, BACKEND, HIST, and with several workers STEER and
+ * HANDOFF records, export-t.h), and events
  * (probe results, health changes, ejections, session closes by reason,
  * workers starting) are published when they happen. The same snapshot,
  * copied under a mutex, answers the rte_telemetry commands /warmpool/...
@@ -110,6 +111,8 @@ struct wpd_ctl {
 	struct wp_export_writer *xw;
 	int64_t period_ns, next_publish, last_publish;
 	struct wpd_r_core *core;        /* [nw] latest */
+	struct wpd_r_steer *steer;      /* [nw] latest (2+ workers) */
+	struct wpd_r_handoff *ho;       /* [from * nw + peer] latest */
 	struct ctl_wb *wb;              /* [nw * nb] */
 	struct ctl_backend *be;         /* [nb] */
 	bool changed;                   /* a health/outlier verdict changed */
@@ -118,6 +121,7 @@ struct wpd_ctl {
 	struct wp_export_rec *snap_core;    /* [nw] */
 	struct wp_export_rec *snap_pool;    /* [nw * nb] */
 	struct wp_export_rec *snap_backend; /* [nb] */
+	struct wp_export_rec *snap_steer;   /* [nw] */
 	uint64_t snap_seq;
 };
 
@@ -311,6 +315,17 @@ wpd_ctl_telem(unsigned worker, const struct wp_telem_rec *rec, void *arg)
 	case WPD_R_CORE:
 		memcpy(&c->core[worker], rec->u.raw, sizeof(c->core[0]));
 		return;
+	case WPD_R_STEER:
+		memcpy(&c->steer[worker], rec->u.raw, sizeof(c->steer[0]));
+		return;
+	case WPD_R_HANDOFF: {
+		struct wpd_r_handoff h;
+
+		memcpy(&h, rec->u.raw, sizeof(h));
+		if (h.peer < c->nw && h.peer != worker)
+			c->ho[worker * c->nw + h.peer] = h;
+		return;
+	}
 	case WPD_R_PROBE: {
 		struct wpd_r_probe p;
 
@@ -519,6 +534,53 @@ update_scale(struct wpd_ctl *c, unsigned b, int64_t now)
 	}
 }
 
+/* Steering per worker and handoff per ordered pair of workers (only with
+ * several workers; pairs that never exchanged a frame are left out). The
+ * pair record joins the sender's sent/dropped with the receiver's count
+ * of frames taken from that sender. Under g_tel_lock. */
+static void
+publish_steer(struct wpd_ctl *c, int64_t now)
+{
+	if (c->nw < 2)
+		return;
+	for (unsigned w = 0; w < c->nw; w++) {
+		const struct wpd_r_steer *st = &c->steer[w];
+		struct wp_export_rec *r = &c->snap_steer[w];
+
+		memset(r, 0, sizeof(*r));
+		r->type = WP_X_STEER;
+		r->ts_ns = (uint64_t)now;
+		r->worker = (uint16_t)w;
+		r->backend = WP_EXPORT_NONE;
+		r->u.steer.landed = st->landed;
+		r->u.steer.local = st->landed - st->handed_off - st->ring_full;
+		r->u.steer.handed_off = st->handed_off;
+		r->u.steer.ring_full = st->ring_full;
+		r->u.steer.from_peers = st->from_peers;
+		r->u.steer.copies = st->copies;
+		r->u.steer.copy_lost = st->copy_lost;
+		publish(c, r);
+		for (unsigned p = 0; p < c->nw; p++) {
+			const struct wpd_r_handoff *out = &c->ho[w * c->nw + p];
+			const struct wpd_r_handoff *in = &c->ho[p * c->nw + w];
+			struct wp_export_rec hr;
+
+			if (p == w || (out->sent == 0 && out->dropped == 0))
+				continue;
+			memset(&hr, 0, sizeof(hr));
+			hr.type = WP_X_HANDOFF;
+			hr.ts_ns = (uint64_t)now;
+			hr.worker = (uint16_t)w;
+			hr.backend = WP_EXPORT_NONE;
+			hr.u.handoff.peer = p;
+			hr.u.handoff.sent = out->sent;
+			hr.u.handoff.dropped = out->dropped;
+			hr.u.handoff.received = in->received;
+			publish(c, &hr);
+		}
+	}
+}
+
 static void
 publish_all(struct wpd_ctl *c, int64_t now)
 {
@@ -549,6 +611,7 @@ publish_all(struct wpd_ctl *c, int64_t now)
 		r->u.core.lcore = v->lcore_id;
 		publish(c, r);
 	}
+	publish_steer(c, now);
 	for (unsigned b = 0; b < c->nb; b++) {
 		struct ctl_backend *be = &c->be[b];
 		struct wp_export_rec *br = &c->snap_backend[b];
@@ -715,6 +778,14 @@ tel_cores(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(e, "requests", x->requests);
 		rte_tel_data_add_dict_u64(e, "errors", x->errors);
 		rte_tel_data_add_dict_u64(e, "clients", x->clients);
+		if (c->nw > 1) {
+			const struct wp_export_steer *st = &c->snap_steer[w].u.steer;
+
+			rte_tel_data_add_dict_u64(e, "steer_landed", st->landed);
+			rte_tel_data_add_dict_u64(e, "steer_handed_off", st->handed_off);
+			rte_tel_data_add_dict_u64(e, "steer_ring_full", st->ring_full);
+			rte_tel_data_add_dict_u64(e, "steer_from_peers", st->from_peers);
+		}
 		snprintf(name, sizeof(name), "worker%u", w);
 		rte_tel_data_add_dict_container(d, name, e, 0);
 	}
@@ -845,8 +916,12 @@ wpd_ctl_create(const struct wp_config *cfg, unsigned nworkers)
 	c->snap_core = calloc(c->nw, sizeof(c->snap_core[0]));
 	c->snap_pool = calloc((size_t)c->nw * c->nb, sizeof(c->snap_pool[0]));
 	c->snap_backend = calloc(c->nb, sizeof(c->snap_backend[0]));
+	c->steer = calloc(c->nw, sizeof(c->steer[0]));
+	c->ho = calloc((size_t)c->nw * c->nw, sizeof(c->ho[0]));
+	c->snap_steer = calloc(c->nw, sizeof(c->snap_steer[0]));
 	if (c->core == NULL || c->wb == NULL || c->be == NULL || c->snap_core == NULL ||
-	    c->snap_pool == NULL || c->snap_backend == NULL)
+	    c->snap_pool == NULL || c->snap_backend == NULL || c->steer == NULL ||
+	    c->ho == NULL || c->snap_steer == NULL)
 		goto fail;
 
 	wp_health_params_default(&hp);
@@ -955,5 +1030,8 @@ wpd_ctl_free(struct wpd_ctl *c)
 	free(c->snap_core);
 	free(c->snap_pool);
 	free(c->snap_backend);
+	free(c->steer);
+	free(c->ho);
+	free(c->snap_steer);
 	free(c);
 }

@@ -29,6 +29,7 @@ enum wpd_cmd {
 					    * u64[2] probes << 32 | epoch */
 	WPD_CMD_TARGETS = WP_CMD_USER + 5, /* u64[0] backend, u64[1] min_idle |
 					    * max_sessions << 32, u64[2] seq */
+	WPD_CMD_REPORT = WP_CMD_USER + 6,  /* push the reports now (before STOP) */
 };
 
 /* Events (wp_worker_event codes) */
@@ -46,6 +47,8 @@ enum wpd_rec {
 	WPD_R_CLOSED = WP_TELEM_USER + 5,  /* struct wpd_r_closed */
 	WPD_R_PROBE = WP_TELEM_USER + 6,   /* struct wpd_r_probe */
 	WPD_R_GATE = WP_TELEM_USER + 7,    /* struct wpd_r_gate */
+	WPD_R_STEER = WP_TELEM_USER + 8,   /* struct wpd_r_steer (2+ workers) */
+	WPD_R_HANDOFF = WP_TELEM_USER + 9, /* struct wpd_r_handoff, one per peer */
 };
 
 /* The worker's proxy and stack totals. */
@@ -120,6 +123,22 @@ struct wpd_r_gate {
 	uint64_t retries_denied; /* retries to this backend refused by its budget */
 };
 
+/* Flow steering totals (steer-t.h struct wp_steer_stats; local is
+ * landed - handed_off - ring_full). */
+struct wpd_r_steer {
+	uint64_t landed, handed_off, ring_full, from_peers, copies, copy_lost;
+};
+
+/* Handoff totals between this worker and one peer: sent/dropped towards
+ * it, received from it. */
+struct wpd_r_handoff {
+	uint16_t peer;
+	uint16_t pad[3];
+	uint64_t sent, dropped, received;
+};
+
+_Static_assert(sizeof(struct wpd_r_steer) <= 48, "payload");
+_Static_assert(sizeof(struct wpd_r_handoff) <= 48, "payload");
 _Static_assert(sizeof(struct wpd_r_gate) <= 48, "payload");
 _Static_assert(sizeof(struct wpd_r_core) <= 48, "payload");
 _Static_assert(sizeof(struct wpd_r_pool) <= 48, "payload");

@@ -27,6 +27,7 @@
 static const char *const type_names[] = {
 	[WP_X_NONE] = "none", [WP_X_CORE] = "core", [WP_X_POOL] = "pool",
 	[WP_X_BACKEND] = "backend", [WP_X_HIST] = "hist", [WP_X_EVENT] = "event",
+	[WP_X_STEER] = "steer", [WP_X_HANDOFF] = "handoff",
 };
 static const char *const health_names[] = {
 	[WP_XH_UNKNOWN] = "unknown", [WP_XH_UP] = "up", [WP_XH_DOWN] = "down",
@@ -177,6 +178,27 @@ json_backend(FILE *out, const struct wp_export_backend *b)
 }
 
 static void
+json_steer(FILE *out, const struct wp_export_steer *x)
+{
+	ju(out, "landed", x->landed);
+	ju(out, "local", x->local);
+	ju(out, "handed_off", x->handed_off);
+	ju(out, "ring_full", x->ring_full);
+	ju(out, "from_peers", x->from_peers);
+	ju(out, "copies", x->copies);
+	ju(out, "copy_lost", x->copy_lost);
+}
+
+static void
+json_handoff(FILE *out, const struct wp_export_handoff *x)
+{
+	ju(out, "peer", x->peer);
+	ju(out, "sent", x->sent);
+	ju(out, "dropped", x->dropped);
+	ju(out, "received", x->received);
+}
+
+static void
 json_hist(FILE *out, const struct wp_export_hist *hi)
 {
 	unsigned n = hi->n <= 22 ? hi->n : 22;
@@ -245,6 +267,8 @@ wpstat_json_rec(FILE *out, const struct wp_export_hdr *h,
 	case WP_X_BACKEND: json_backend(out, &rec->u.backend); break;
 	case WP_X_HIST: json_hist(out, &rec->u.hist); break;
 	case WP_X_EVENT: json_event(out, &rec->u.event); break;
+	case WP_X_STEER: json_steer(out, &rec->u.steer); break;
+	case WP_X_HANDOFF: json_handoff(out, &rec->u.handoff); break;
 	default: json_u64s(out, "u64", rec->u.u64, 12); break;
 	}
 	fputs("}\n", out);

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,11 @@ wpstat_state_new(const struct wp_export_hdr *h)
 	n = (size_t)s->n_workers * s->n_backends;
 	s->have_pool = calloc(n ? n : 1, 1);
 	s->pool = calloc(n ? n : 1, sizeof(*s->pool));
-	if (s->have_pool == NULL || s->pool == NULL) {
+	n = (size_t)s->n_workers * s->n_workers;
+	s->have_handoff = calloc(n ? n : 1, 1);
+	s->handoff = calloc(n ? n : 1, sizeof(*s->handoff));
+	if (s->have_pool == NULL || s->pool == NULL || s->have_handoff == NULL ||
+	    s->handoff == NULL) {
 		wpstat_state_free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -61,6 +66,8 @@ wpstat_state_free(struct wpstat_state *s)
 		return;
 	free(s->have_pool);
 	free(s->pool);
+	free(s->have_handoff);
+	free(s->handoff);
 	free(s);
 }
 
@@ -92,6 +99,19 @@ wpstat_state_add(struct wpstat_state *s, const struct wp_export_rec *rec)
 			break;
 		s->backend[rec->backend] = *rec;
 		s->have_backend[rec->backend] = 1;
+		return;
+	case WP_X_STEER:
+		if (rec->worker >= s->n_workers)
+			break;
+		s->steer[rec->worker] = *rec;
+		s->have_steer[rec->worker] = 1;
+		return;
+	case WP_X_HANDOFF:
+		if (rec->worker >= s->n_workers || rec->u.handoff.peer >= s->n_workers)
+			break;
+		i = (size_t)rec->worker * s->n_workers + rec->u.handoff.peer;
+		s->handoff[i] = *rec;
+		s->have_handoff[i] = 1;
 		return;
 	default:
 		return;                 /* hist, events, unknown types: not state */
@@ -160,6 +180,29 @@ safe_name(char *dst, const struct wp_export_hdr *h, unsigned b)
 		snprintf(dst, WP_EXPORT_NAME_LEN, "#%u", b);
 }
 
+/* Flow steering, with several workers: of the frames each worker took
+ * from its queues, the share it handed to another worker's ring. */
+static void
+view_steer(FILE *out, const struct wpstat_state *s)
+{
+	bool any = false;
+
+	for (uint32_t w = 0; w < s->n_workers; w++) {
+		const struct wp_export_steer *x = &s->steer[w].u.steer;
+
+		if (!s->have_steer[w])
+			continue;
+		if (!any)
+			fprintf(out, "\n%-6s %12s %12s %7s %12s %9s\n", "WORKER", "LANDED",
+				"HANDED_OFF", "SHARE%", "FROM_PEERS", "LOST");
+		any = true;
+		fprintf(out, "%-6" PRIu32 " %12" PRIu64 " %12" PRIu64 " %7.1f %12" PRIu64
+			" %9" PRIu64 "\n", w, x->landed, x->handed_off,
+			x->landed ? 100.0 * (double)x->handed_off / (double)x->landed : 0.0,
+			x->from_peers, x->ring_full + x->copy_lost);
+	}
+}
+
 void
 wpstat_view(FILE *out, const struct wp_export_hdr *h,
 		const struct wpstat_state *s, const char *file, int pid_alive,
@@ -194,6 +237,7 @@ wpstat_view(FILE *out, const struct wp_export_hdr *h,
 			c->cur.u.core.errors, c->cur.u.core.clients);
 	}
 
+	view_steer(out, s);
 	fprintf(out, "\n%-20s %-7s %-9s %2s %6s %6s %5s %5s %13s %10s %9s %9s %8s\n",
 		"BACKEND", "HEALTH", "BREAKER", "EJ", "IDLE", "LEASED", "CONN", "PEND",
 		"TARGETS/BUDG", "RPS", "P50", "P99", "ERRORS");
@@ -301,6 +345,22 @@ static const struct metric backend_metrics[] = {
 	M("wp_backend_probes_ok_total", "counter", "Active health checks passed.", wp_export_backend, probes_ok, 0),
 };
 
+static const struct metric steer_metrics[] = {
+	M("wp_steer_landed_frames_total", "counter", "Frames taken from the worker's port queues.", wp_export_steer, landed, 0),
+	M("wp_steer_local_frames_total", "counter", "Of those, handled by the worker itself.", wp_export_steer, local, 0),
+	M("wp_steer_handed_off_frames_total", "counter", "Of those, sent to the owner worker's ring.", wp_export_steer, handed_off, 0),
+	M("wp_steer_ring_full_frames_total", "counter", "Of those, dropped: the owner's ring was full.", wp_export_steer, ring_full, 0),
+	M("wp_steer_from_peers_frames_total", "counter", "Frames other workers handed to this one.", wp_export_steer, from_peers, 0),
+	M("wp_steer_copies_total", "counter", "ARP replies copied to the other workers.", wp_export_steer, copies, 0),
+	M("wp_steer_copies_lost_total", "counter", "Copies not allocated or not enqueued.", wp_export_steer, copy_lost, 0),
+};
+
+static const struct metric handoff_metrics[] = {
+	M("wp_handoff_sent_frames_total", "counter", "Frames worker handed to peer.", wp_export_handoff, sent, 0),
+	M("wp_handoff_dropped_frames_total", "counter", "Frames refused: peer's ring full.", wp_export_handoff, dropped, 0),
+	M("wp_handoff_received_frames_total", "counter", "Frames peer took from worker.", wp_export_handoff, received, 0),
+};
+
 static uint64_t
 field(const void *payload, const struct metric *m)
 {
@@ -352,6 +412,42 @@ family(FILE *out, const struct metric *m)
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, m->type);
 }
 
+/* Steering per worker and handoff per (worker, peer); nothing with one
+ * worker (no such records). */
+static void
+prometheus_steer(FILE *out, const struct wpstat_state *s)
+{
+	bool any = false;
+	size_t n = (size_t)s->n_workers * s->n_workers;
+
+	for (uint32_t w = 0; w < s->n_workers; w++)
+		any |= s->have_steer[w] != 0;
+	for (size_t k = 0; any && k < sizeof(steer_metrics) / sizeof(steer_metrics[0]); k++) {
+		family(out, &steer_metrics[k]);
+		for (uint32_t w = 0; w < s->n_workers; w++) {
+			if (!s->have_steer[w])
+				continue;
+			fprintf(out, "%s{worker=\"%" PRIu32 "\"} ", steer_metrics[k].name, w);
+			value(out, field(&s->steer[w].u.steer, &steer_metrics[k]),
+			      steer_metrics[k].div10);
+		}
+	}
+	any = false;
+	for (size_t i = 0; i < n; i++)
+		any |= s->have_handoff[i] != 0;
+	for (size_t k = 0; any && k < sizeof(handoff_metrics) / sizeof(handoff_metrics[0]); k++) {
+		family(out, &handoff_metrics[k]);
+		for (size_t i = 0; i < n; i++) {
+			if (!s->have_handoff[i])
+				continue;
+			fprintf(out, "%s{worker=\"%zu\",peer=\"%zu\"} ", handoff_metrics[k].name,
+				i / s->n_workers, i % s->n_workers);
+			value(out, field(&s->handoff[i].u.handoff, &handoff_metrics[k]),
+			      handoff_metrics[k].div10);
+		}
+	}
+}
+
 void
 wpstat_prometheus(FILE *out, const struct wp_export_hdr *h,
 		const struct wpstat_state *s)
@@ -388,6 +484,7 @@ wpstat_prometheus(FILE *out, const struct wp_export_hdr *h,
 					pool_metrics[k].div10);
 			}
 	}
+	prometheus_steer(out, s);
 	for (size_t k = 0; k < sizeof(backend_metrics) / sizeof(backend_metrics[0]); k++) {
 		family(out, &backend_metrics[k]);
 		for (uint32_t b = 0; b < s->n_backends; b++) {

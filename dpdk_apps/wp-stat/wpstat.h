@@ -43,8 +43,9 @@ void wpstat_event_line(FILE *out, const struct wp_export_hdr *h,
 
 /* What the live view and the Prometheus output show: the latest CORE
  * record of each worker (and the one before, for rates), the latest POOL
- * record of each worker x backend and the latest BACKEND record of each
- * backend. Owned by main.c's read loop, fed one record at a time by
+ * record of each worker x backend, the latest BACKEND record of each
+ * backend, and with several workers the latest STEER record of each and
+ * HANDOFF record of each ordered pair. Owned by main.c's read loop, fed one record at a time by
  * wpstat_state_add(); have[] says which slots hold a record. */
 struct wpstat_core {
 	int have;                        /* 0, 1 (cur) or 2 (cur and prev) */
@@ -62,6 +63,10 @@ struct wpstat_state {
 	struct wp_export_rec backend[WP_EXPORT_MAX_BACKENDS];
 	uint8_t *have_pool;              /* [n_workers * n_backends] */
 	struct wp_export_rec *pool;      /* [n_workers * n_backends] */
+	uint8_t have_steer[WPSTAT_MAX_WORKERS];
+	struct wp_export_rec steer[WPSTAT_MAX_WORKERS];
+	uint8_t *have_handoff;           /* [from * n_workers + to] */
+	struct wp_export_rec *handoff;   /* [from * n_workers + to] */
 };
 
 /* NULL + errno (ENOMEM). */

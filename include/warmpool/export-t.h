@@ -87,6 +87,9 @@ enum wp_export_type {
 	WP_X_BACKEND = 3,  /* per backend over all workers, every period: u.backend */
 	WP_X_HIST = 4,     /* latency histogram delta of one backend: u.hist */
 	WP_X_EVENT = 5,    /* one event: u.event */
+	WP_X_STEER = 6,    /* per worker, every period, 2+ workers: u.steer */
+	WP_X_HANDOFF = 7,  /* per ordered pair of workers (worker -> u.handoff.peer)
+			    * that exchanged frames, every period: u.handoff */
 };
 
 /* Backend health (wp_export_backend.health). */
@@ -215,6 +218,31 @@ struct wp_export_event {
 	uint64_t arg[11];
 };
 
+/* WP_X_STEER: a worker's flow steering (DESIGN.md section 4), counters
+ * since start. Of the frames it took from its port queues (landed),
+ * `local` were handled by it, `handed_off` went to their owner's ring and
+ * `ring_full` were dropped because that ring was full:
+ * landed == local + handed_off + ring_full. */
+struct wp_export_steer {
+	uint64_t landed;
+	uint64_t local;
+	uint64_t handed_off;
+	uint64_t ring_full;
+	uint64_t from_peers;      /* frames other workers handed to this one */
+	uint64_t copies;          /* ARP replies copied to the other workers */
+	uint64_t copy_lost;       /* copies not allocated or not enqueued */
+};
+
+/* WP_X_HANDOFF: frames handed from worker `worker` (the record's field) to
+ * worker `peer`. sent - received frames are in the ring. */
+struct wp_export_handoff {
+	uint32_t peer;
+	uint32_t pad;
+	uint64_t sent;            /* enqueued by `worker` */
+	uint64_t dropped;         /* refused: `peer`'s ring was full */
+	uint64_t received;        /* taken by `peer` */
+};
+
 /* One slot. 128 bytes, 8-byte aligned fields only. */
 struct wp_export_rec {
 	uint64_t seq;             /* record number + 1 when valid, 0 while
@@ -231,6 +259,8 @@ struct wp_export_rec {
 		struct wp_export_backend backend;
 		struct wp_export_hist hist;
 		struct wp_export_event event;
+		struct wp_export_steer steer;
+		struct wp_export_handoff handoff;
 		uint64_t u64[12];
 	} u;
 };
@@ -239,6 +269,8 @@ _Static_assert(sizeof(struct wp_export_pool) <= 96, "pool payload");
 _Static_assert(sizeof(struct wp_export_backend) <= 96, "backend payload");
 _Static_assert(sizeof(struct wp_export_hist) == 96, "hist payload");
 _Static_assert(sizeof(struct wp_export_event) == 96, "event payload");
+_Static_assert(sizeof(struct wp_export_steer) <= 96, "steer payload");
+_Static_assert(sizeof(struct wp_export_handoff) <= 96, "handoff payload");
 _Static_assert(sizeof(struct wp_export_rec) == WP_EXPORT_REC_SIZE, "slot size");
 
 #endif /* WARMPOOL_EXPORT_T_H */

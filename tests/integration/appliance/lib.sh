@@ -484,7 +484,9 @@ wpa_pattern_sha() {
 # WPA_WPD_OUTLIER (default: off, so tests that provoke failures on purpose
 # are not ejected), WPA_WPD_BREAKER (default: the config's) and
 # WPA_WPD_SNAPSHOT; the telemetry ring is
-# $WPA_TMP/telemetry.ring.
+# $WPA_TMP/telemetry.ring. WPA_WPD_LCORES sets [workers] lcores (default
+# 1); with more workers than CPUs, map lcores to CPUs with WPA_WPD_EAL
+# (extra EAL words for wpa_wpd_start, e.g. "--lcores 0@0,1@1,2@0").
 WPA_WPD_PORT=8080
 wpa_wpd_conf() {
 	local f=$1 pool=$2 http=$3 b
@@ -499,7 +501,7 @@ address = $WPA_IP_VIP/$WPA_PREFIX
 device = net_af_packet1,iface=$WPA_IF_APP_S
 address = $WPA_IP_APP_SRV/$WPA_PREFIX
 [workers]
-lcores = 1
+lcores = ${WPA_WPD_LCORES:-1}
 main_lcore = 0
 mbufs = 16383
 idle_sleep_us = 20
@@ -536,8 +538,9 @@ EOF
 # cleanup), wait for its "ready" line and for URL_PATH to answer through it.
 wpa_wpd_start() {
 	local wpd=$1 conf=$2 path=$3 i=0
+	# shellcheck disable=SC2086  # WPA_WPD_EAL: extra EAL words
 	ip netns exec "$WPA_NS_APP" "$wpd" --no-huge -m 512 --in-memory --file-prefix wpa-$$ \
-		-- --config "$conf" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
+		${WPA_WPD_EAL:-} -- --config "$conf" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
 	WPA_WPD_PID=$!
 	WPA_PIDS="$WPA_PIDS $WPA_WPD_PID"
 	until grep -q "ready: listening" "$WPA_TMP/wpd.out" 2>/dev/null; do

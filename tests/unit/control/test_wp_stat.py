@@ -30,7 +30,7 @@ import time
 WP_STAT, FIXTURE = sys.argv[1], sys.argv[2]
 FAILS = []
 
-CORE, POOL, BACKEND, HIST, EVENT = 1, 2, 3, 4, 5
+CORE, POOL, BACKEND, HIST, EVENT, STEER, HANDOFF = 1, 2, 3, 4, 5, 6, 7
 NONE = 0xFFFF
 NAMES = ["api", 'db "main"\\x']      # the second needs escaping everywhere
 N_WORKERS = 2
@@ -50,6 +50,9 @@ LAYOUT = {
                           "targets", "requests", "errors", "rps_milli",
                           "p50_ns", "p99_ns", "ejections", "probes_failed",
                           "probes_ok"]),
+    STEER: ("<7Q", ["landed", "local", "handed_off", "ring_full", "from_peers",
+                    "copies", "copy_lost"]),
+    HANDOFF: ("<II3Q", ["peer", "_pad", "sent", "dropped", "received"]),
 }
 HEALTH = ["unknown", "up", "down", "drain"]
 BREAKER = ["closed", "open", "half_open"]
@@ -151,6 +154,14 @@ RECORDS += [
     (EVENT, None, None, 2 * S + 10000, dict(code=10, arg=[2])),
     (EVENT, None, None, 2 * S + 11000, dict(code=99, arg=[1, 2, 3, 4])),
     (9, 0, None, 2 * S + 12000, dict(u64=list(range(100, 112)))),
+    (STEER, 0, None, 2 * S + 13000, dict(
+        landed=1000, local=700, handed_off=290, ring_full=10, from_peers=250,
+        copies=2, copy_lost=1)),
+    (STEER, 1, None, 2 * S + 13000, dict(
+        landed=800, local=550, handed_off=250, ring_full=0, from_peers=290,
+        copies=0, copy_lost=0)),
+    (HANDOFF, 0, None, 2 * S + 13000, dict(peer=1, sent=292, dropped=10, received=290)),
+    (HANDOFF, 1, None, 2 * S + 13000, dict(peer=0, sent=250, dropped=0, received=250)),
 ]
 
 EVENT_LINES = [
@@ -171,7 +182,7 @@ EVENT_LINES = [
 def expected_json(i, rec):
     rtype, worker, backend, ts, fields = rec
     names = {CORE: "core", POOL: "pool", BACKEND: "backend", HIST: "hist",
-             EVENT: "event"}
+             EVENT: "event", STEER: "steer", HANDOFF: "handoff"}
     e = {"type": names.get(rtype, "unknown"), "seq": i + 1, "ts_ns": ts,
          "worker": worker, "backend": backend,
          "backend_name": None if backend is None else NAMES[backend], "flags": 0}
@@ -264,6 +275,14 @@ def test_prometheus(path):
         'wp_backend_session_targets{backend="api"}': "32",
         "wp_backend_probes_failed_total{%s}" % db: "40",
         'wp_backend_errors_total{backend="api"}': "17",
+        'wp_steer_landed_frames_total{worker="0"}': "1000",
+        'wp_steer_handed_off_frames_total{worker="0"}': "290",
+        'wp_steer_ring_full_frames_total{worker="0"}': "10",
+        'wp_steer_from_peers_frames_total{worker="1"}': "290",
+        'wp_steer_copies_lost_total{worker="0"}': "1",
+        'wp_handoff_sent_frames_total{worker="0",peer="1"}': "292",
+        'wp_handoff_dropped_frames_total{worker="0",peer="1"}': "10",
+        'wp_handoff_received_frames_total{worker="1",peer="0"}': "250",
     }
     for k, v in want.items():
         check(samples.get(k) == v, "prometheus %s = %r, expected %s" % (k, samples.get(k), v))
@@ -284,7 +303,21 @@ def test_view(path):
     check(r.returncode == 0, "live view --count 1 exit 0")
     check("records read %d  lost 0" % len(RECORDS) in out, "view header counts:\n" + out)
     check("[writer closed]" in out, "view says the writer closed")
-    rows = {l.split()[0]: l.split() for l in out.splitlines() if l.strip()}
+    # tables are blocks of lines between blank lines, keyed by header
+    blocks = {}
+    for block in out.split("\n\n"):
+        lines = [l for l in block.splitlines() if l.strip()]
+        if lines:
+            blocks[" ".join(lines[0].split()[:2])] = lines
+    rows = {l.split()[0]: l.split() for l in blocks.get("WORKER LCORE", [])}
+    rows.update({l.split()[0]: l.split() for l in out.splitlines()
+                 if l.strip() and not l.split()[0].isdigit()})
+    steer = {l.split()[0]: l.split() for l in blocks.get("WORKER LANDED", [])[1:]}
+    # worker 0: 290 of 1000 landed frames handed off, 11 lost (full + copies)
+    check(steer.get("0") == ["0", "1000", "290", "29.0", "250", "11"],
+          "view steering row 0: %r\n%s" % (steer.get("0"), out))
+    check(steer.get("1") == ["1", "800", "250", "31.2", "290", "0"],
+          "view steering row 1: %r" % steer.get("1"))
     # worker 0 over the two snapshots: busy 500 of 1000 ms, 250 req/s,
     # 2000 loops/s, 2000 rx/s, 1000 tx/s; errors 3, clients 7
     check(rows.get("0") == ["0", "1", "50.0", "2000", "2000", "1000", "250.0", "3", "7"],

@@ -1,0 +1,187 @@
+#!/bin/bash
+# steer.sh KIND WARMPOOLD WPT_BACKEND WP_STAT: warmpoold with two workers in
+# the DESIGN.md section 8 topology (lib.sh), flow steering of issue 6.
+#
+# Both ports are net_af_packet with one queue per worker (qpairs=2: a
+# PACKET_FANOUT group, so the kernel spreads frames by its own flow hash,
+# which is not our rule): frames that land on the worker that does not
+# own them must cross a handoff ring. This is the software path of
+# DESIGN.md section 4 at its worst: about half of every flow's frames land
+# on the wrong worker.
+#
+# KIND:
+#  workers - wrk (many client connections) and curl (bodies checked by
+#            SHA-256, each on a new connection) through two workers to two
+#            backends. Then, from warmpoold's final report:
+#            - both workers accepted clients, opened sessions and handed
+#              frames to the other (so both paths ran);
+#            - every flow was processed by its owner: no stack received a
+#              TCP segment for a flow it does not hold (drop reason
+#              tcp_no_flow) and none sent a reset;
+#            - nothing lost or processed twice: per worker landed == local +
+#              handed_off, no ring full, no copy lost; what one worker sent
+#              to the other is what the other took (plus what the rings
+#              still held at stop, which the report names); every frame
+#              the stacks saw is a frame that landed, or an ARP copy;
+#            - the export ring read by wp-stat --json has the same final
+#              steering and handoff counters as the report;
+#            - wrk saw no errors and the backends served exactly the
+#              requests the clients completed.
+# After: warmpoold exits 0 on SIGTERM, every mbuf back, no flow left.
+# Exits 77 (SKIP) without root, namespaces or tools.
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+KIND=${1:?usage: $0 KIND WARMPOOLD WPT_BACKEND WP_STAT}
+WPD=${2:?warmpoold}
+STAT=${4:?wp-stat}
+wpa_init "${3:?wpt_backend}"
+wpa_need_root wrk timeout python3
+[ -x "$WPD" ] || wpa_fail "no warmpoold at $WPD"
+[ -x "$STAT" ] || wpa_fail "no wp-stat at $STAT"
+wpa_topology_up
+
+VIP=$WPA_IP_VIP
+PORT=$WPA_WPD_PORT
+url() { echo "http://$VIP:$PORT$1"; }
+
+# wpd_stop: SIGTERM, exit 0, the leak and flow checks of the final report.
+wpd_stop() {
+	local rc i=0
+	kill -TERM "$WPA_WPD_PID"
+	while kill -0 "$WPA_WPD_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 150 ] || { kill -KILL "$WPA_WPD_PID"; wpa_fail "warmpoold did not stop within 15 s of SIGTERM"; }
+		sleep 0.1
+	done
+	wait "$WPA_WPD_PID"
+	rc=$?
+	sed 's/^/  | /' "$WPA_TMP/wpd.out" | grep -v "ready:"
+	[ "$rc" -eq 0 ] || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited $rc after SIGTERM"; }
+	grep -q "drained: every worker" "$WPA_TMP/wpd.out" || wpa_fail "warmpoold did not drain cleanly"
+	grep -q "mbufs: 0 in use after the ports closed.*none lost" "$WPA_TMP/wpd.out" ||
+		wpa_fail "mbufs not all returned"
+	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
+}
+
+# num WORKER LINE_PATTERN KEY: KEY=<n> from worker WORKER's line matching
+num() {
+	sed -n "s/.*worker $1: $2.* $3=\([0-9]*\).*/\1/p" "$WPA_TMP/wpd.out" | head -1
+}
+
+case "$KIND" in
+workers)
+	WPA_WPD_LCORES=1-2
+	# three lcores on two CPUs: the control core shares CPU 0 with worker 1
+	WPA_WPD_EAL="--lcores 0@0,1@1,2@0"
+	WPA_WPD_SNAPSHOT=200ms
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_backend_start b2 "$WPA_IP_SRV2" 8082
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 4
+max_sessions = 16
+max_requests = 0
+max_pending = 4096
+acquire_timeout = 5s" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV2 8082"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	grep -q "ready: listening on .*, 2 worker(s)" "$WPA_TMP/wpd.out" ||
+		wpa_fail "warmpoold did not start two workers"
+	grep -q "client port: steering in software" "$WPA_TMP/wpd.out" ||
+		wpa_fail "the af_packet port should be steered in software"
+	# bodies over many fresh connections (each lands somewhere new)
+	curls=0
+	for n in 0 1 1448 1449 65536 1000000; do
+		for _ in 1 2 3 4 5; do
+			got=$(wpa_curl -s "$(url "/size/$n")" | sha256sum | cut -d' ' -f1)
+			[ "$got" = "$(wpa_pattern_sha "$n")" ] || wpa_fail "/size/$n: body corrupted"
+			curls=$((curls + 1))
+		done
+	done
+	wpa_log "$curls bodies (0 B .. 1 MB) intact over fresh connections"
+	wpa_wrk -t 2 -c 64 -d 4s "$(url /size/100)"
+	[ "$WPA_WRK_REQUESTS" -gt 1000 ] || wpa_fail "wrk made only $WPA_WRK_REQUESTS requests"
+	[ "$WPA_WRK_NON2XX" -eq 0 ] || wpa_fail "$WPA_WRK_NON2XX non-2xx responses"
+	[ "$WPA_WRK_SOCK_ERRORS" -eq 0 ] || wpa_fail "$WPA_WRK_SOCK_ERRORS socket errors"
+	served=$(( $(wpa_backend_stats b1 requests) + $(wpa_backend_stats b2 requests) ))
+	wpd_stop
+
+	resp=0
+	for w in 0 1; do
+		acc=$(num $w clients accepted)
+		r=$(num $w clients responses)
+		resp=$((resp + r))
+		[ "${acc:-0}" -gt 0 ] || wpa_fail "worker $w accepted no client"
+		grep -qE "worker $w: backend b[12]: sessions opened=[1-9]" "$WPA_TMP/wpd.out" ||
+			wpa_fail "worker $w opened no backend session"
+		for f in tcp_no_flow; do
+			! grep -E "worker $w: .* stack .*$f=" "$WPA_TMP/wpd.out" ||
+				wpa_fail "worker $w: a stack got segments of a flow it does not own ($f)"
+		done
+		! grep -E "worker $w: .* stack .* rst_sent=[1-9]" "$WPA_TMP/wpd.out" ||
+			wpa_fail "worker $w sent resets"
+		landed=$(num $w steering landed)
+		local_=$(num $w steering local)
+		ho=$(num $w steering handed_off)
+		full=$(num $w steering ring_full)
+		lost=$(num $w steering copy_lost)
+		[ "$landed" -eq $((local_ + ho + full)) ] ||
+			wpa_fail "worker $w: landed $landed != local $local_ + handed_off $ho + ring_full $full"
+		[ "$ho" -gt 0 ] || wpa_fail "worker $w handed nothing off: the software path did not run"
+		[ "$full" -eq 0 ] && [ "$lost" -eq 0 ] ||
+			wpa_fail "worker $w lost frames: ring_full $full copy_lost $lost"
+		wpa_log "worker $w: accepted $acc clients; landed $landed, kept $local_, handed off $ho"
+	done
+	left=$(sed -n 's/.*handoff rings: \([0-9]*\) frames were still.*/\1/p' "$WPA_TMP/wpd.out")
+	left=${left:-0}
+	# sent by one == taken by the other, up to what was left in the rings
+	s01=$(sed -n 's/.*worker 0: steering.* to1=\([0-9]*\)\/.*/\1/p' "$WPA_TMP/wpd.out")
+	r01=$(sed -n 's/.*worker 1: steering.* from0=\([0-9]*\).*/\1/p' "$WPA_TMP/wpd.out")
+	s10=$(sed -n 's/.*worker 1: steering.* to0=\([0-9]*\)\/.*/\1/p' "$WPA_TMP/wpd.out")
+	r10=$(sed -n 's/.*worker 0: steering.* from1=\([0-9]*\).*/\1/p' "$WPA_TMP/wpd.out")
+	[ $((s01 + s10)) -eq $((r01 + r10 + left)) ] ||
+		wpa_fail "handoff: sent $s01+$s10, received $r01+$r10, left in rings $left"
+	# every frame a stack saw landed on this worker or was handed to it
+	for w in 0 1; do
+		seen=$(( $(num $w "client stack" rx_frames) + $(num $w "backend stack" rx_frames) ))
+		kept=$(num $w steering local)
+		from=$(num $w steering from_peers)
+		[ "$seen" -eq $((kept + from)) ] ||
+			wpa_fail "worker $w: stacks saw $seen frames, kept $kept + handed in $from"
+	done
+	wpa_log "handoff 0->1 $s01, 1->0 $s10 frames, all taken ($left left at stop); no frame lost or seen twice"
+	# the clients' completed requests are what the backends served
+	[ "$resp" -eq "$served" ] || wpa_fail "workers answered $resp requests, backends served $served"
+	# the export ring tells the same story (wp-stat --json, final records)
+	"$STAT" --json --once "$WPA_TMP/telemetry.ring" >"$WPA_TMP/stat.json" ||
+		wpa_fail "wp-stat --json failed"
+	python3 - "$WPA_TMP/stat.json" "$WPA_TMP/wpd.out" <<'EOF' || wpa_fail "export ring disagrees with the report"
+import json, re, sys
+steer, ho = {}, {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("type") == "steer":
+        steer[r["worker"]] = r
+    elif r.get("type") == "handoff":
+        ho[(r["worker"], r["peer"])] = r
+rep = open(sys.argv[2]).read()
+bad = 0
+for w in (0, 1):
+    m = re.search(r"worker %d: steering (.*?);" % w, rep)
+    want = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1)))
+    for k, v in want.items():
+        if steer.get(w, {}).get(k) != v:
+            print("worker %d %s: ring %s, report %d" % (w, k, steer.get(w, {}).get(k), v))
+            bad += 1
+    p = 1 - w
+    m = re.search(r"worker %d: steering .* to%d=(\d+)/(\d+)" % (w, p), rep)
+    got = ho.get((w, p), {})
+    if (got.get("sent"), got.get("dropped")) != (int(m.group(1)), int(m.group(2))):
+        print("handoff %d->%d: ring %s, report %s" % (w, p, got, m.groups()))
+        bad += 1
+print("export ring: steer and handoff records match the report" if not bad else "mismatches: %d" % bad)
+sys.exit(1 if bad else 0)
+EOF
+	;;
+*) wpa_fail "unknown kind '$KIND'" ;;
+esac
+echo "steer $KIND: ok"
