@@ -598,6 +598,16 @@ port_up(enum wp_config_port_role role, uint16_t *port, struct wp_port_info *info
 	rc = wp_rss_program_port(*rss, *port, &ri);
 	if (rc < 0)
 		return rc;
+	if (D.nworkers > 1) {
+		/* the rule, for operators (and tests) who steer from outside */
+		char key[2 * WP_RSS_KEY_LEN + 1];
+
+		for (unsigned i = 0; i < WP_RSS_KEY_LEN; i++)
+			snprintf(key + 2 * i, 3, "%02x", wp_rss_key(*rss)[i]);
+		printf(PROG ": %s port: flow owner = RETA[toeplitz(key, src ip, dst ip, src port, "
+		       "dst port) & %u], entry i -> worker i %% %u; key %s\n", rname,
+		       wp_rss_reta_size(*rss) - 1u, D.nworkers, key);
+	}
 	if (ri.mode == WP_RSS_PROGRAMMED)
 		printf(PROG ": %s port: steering in the NIC: key and %u-entry RETA written "
 		       "and read back\n", rname, wp_rss_reta_size(*rss));

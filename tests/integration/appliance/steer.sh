@@ -10,6 +10,13 @@
 # on the wrong worker.
 #
 # KIND:
+#  skew    - [scaling] with a budget of 6 sessions for one backend; slow
+#            requests only from client ports the rule gives to worker 0
+#            (the rule printed at start-up, evaluated here in Python):
+#            all answered, the backend never sees more than 6 connections,
+#            every telemetry snapshot has the workers' targets summing to 6
+#            or less, and worker 0's target rises to 4+ while worker 1's
+#            falls to 2 or less (issue 5: targets move towards demand).
 #  workers - wrk (many client connections) and curl (bodies checked by
 #            SHA-256, each on a new connection) through two workers to two
 #            backends. Then, from warmpoold's final report:
@@ -181,6 +188,98 @@ for w in (0, 1):
 print("export ring: steer and handoff records match the report" if not bad else "mismatches: %d" % bad)
 sys.exit(1 if bad else 0)
 EOF
+	;;
+skew)
+	# demand on one worker only: the control core moves the backend's
+	# session budget towards it, the total never above the budget
+	WPA_WPD_LCORES=1-2
+	WPA_WPD_EAL="--lcores 0@0,1@1,2@0"
+	WPA_WPD_SNAPSHOT=100ms
+	WPA_WPD_SCALING="enabled = yes
+budget = 6
+floor = 1
+ceiling = 5
+step = 1
+cooldown = 100ms"
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 1
+max_sessions = 8
+max_pending = 64
+acquire_timeout = 10s" "" "b1 $WPA_IP_SRV 8081"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	key=$(sed -n 's/.*client port: flow owner = .* key \([0-9a-f]*\)$/\1/p' "$WPA_TMP/wpd.out")
+	[ ${#key} -eq 80 ] || wpa_fail "warmpoold did not print the client port's rule"
+	# client ports whose connections the rule gives to worker 0
+	ports=$(python3 - "$key" "$WPA_IP_CLI" "$VIP" "$PORT" <<'EOF'
+import ipaddress, sys
+key = bytes.fromhex(sys.argv[1])
+src = ipaddress.IPv4Address(sys.argv[2]).packed
+dst = ipaddress.IPv4Address(sys.argv[3]).packed
+kbits = int.from_bytes(key, "big")
+def toeplitz(data):
+    h = 0
+    for i in range(len(data) * 8):
+        if data[i // 8] & (0x80 >> (i % 8)):
+            h ^= (kbits >> (len(key) * 8 - 32 - i)) & 0xffffffff
+    return h
+out = []
+for p in range(20000, 40000):
+    t = src + dst + p.to_bytes(2, "big") + int(sys.argv[4]).to_bytes(2, "big")
+    if (toeplitz(t) & 127) % 2 == 0:
+        out.append(p)
+    if len(out) == 64:
+        break
+print(" ".join(map(str, out)))
+EOF
+)
+	# shellcheck disable=SC2086
+	set -- $ports
+	[ $# -eq 64 ] || wpa_fail "found $# client ports for worker 0"
+	peak=0
+	for round in 0 1 2 3; do
+		pids=""
+		for i in $(seq 1 16); do
+			p=$(eval echo "\${$((round * 16 + i))}")
+			WPA_CURL_TIMEOUT=30 wpa_curl -s -o /dev/null --local-port "$p" -w '%{http_code}\n' \
+				"$(url /slow/300/10)" >>"$WPA_TMP/codes" &
+			pids="$pids $!"
+		done
+		for _ in $(seq 1 8); do
+			n=$(wpa_backend_conns b1)
+			[ "$n" -gt "$peak" ] && peak=$n
+			sleep 0.05
+		done
+		# shellcheck disable=SC2086
+		wait $pids
+	done
+	ok=$(grep -c '^200$' "$WPA_TMP/codes")
+	[ "$ok" -eq 64 ] || wpa_fail "$ok of 64 slow requests answered 200"
+	[ "$peak" -le 6 ] || wpa_fail "backend saw $peak connections, budget 6"
+	wpd_stop
+	acc0=$(num 0 clients accepted)
+	acc1=$(num 1 clients accepted)
+	# the readiness probe of wpa_wpd_start may land on either worker
+	[ "$acc0" -ge 64 ] && [ "$acc1" -le 2 ] ||
+		wpa_fail "clients were not steered to worker 0: accepted $acc0 / $acc1"
+	"$STAT" --json --once "$WPA_TMP/telemetry.ring" >"$WPA_TMP/ring.json" ||
+		wpa_fail "wp-stat --json failed"
+	python3 - "$WPA_TMP/ring.json" <<'EOF' || wpa_fail "export ring: scaling did not follow the skew"
+import collections, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+snap = collections.defaultdict(dict)
+for r in recs:
+    if r["type"] == "pool":
+        snap[r["ts_ns"]][r["worker"]] = r["max_sessions"]
+full = [v for _, v in sorted(snap.items()) if len(v) == 2]
+assert full, "no pool snapshots"
+over = [v for v in full if v[0] + v[1] > 6]
+assert not over, "targets above the budget: %r" % over[:3]
+top = max(full, key=lambda v: v[0])
+assert top[0] >= 4 and top[1] <= 2, "worker 0 never got the budget: best %r" % top
+print("scaling: %d snapshots, totals <= 6; worker 0 up to %d while worker 1 had %d"
+      % (len(full), top[0], top[1]))
+EOF
+	wpa_log "64 slow requests on worker 0: peak $peak backend connections (budget 6)"
 	;;
 *) wpa_fail "unknown kind '$KIND'" ;;
 esac
