@@ -53,6 +53,7 @@
 #   wpa_raw_ns NS IP PORT [SECONDS]  the same in any namespace
 #   wpa_wait_reachable URL [SECONDS] [NS]   until an HTTP answer comes
 #   wpa_pattern_sha N                SHA-256 of the backend's N-byte body
+#   wpa_wpd_conf / wpa_wpd_start / wpa_wpd_stop   warmpoold (see each)
 #   wpa_log MSG, wpa_fail MSG, wpa_skip MSG, wpa_now_ms
 #
 # Skips: not root, no network namespaces or veth, a missing tool: the script
@@ -552,6 +553,27 @@ wpa_wpd_start() {
 	done
 	wpa_log "$(grep 'ready:' "$WPA_TMP/wpd.out")"
 	wpa_wait_reachable "http://$WPA_IP_VIP:$WPA_WPD_PORT$path" 10
+}
+
+# wpa_wpd_stop: SIGTERM to the warmpoold of wpa_wpd_start, then the checks
+# every test ends with: it stops within 15 s and exits 0, it drained, every
+# mbuf came back, no TCP flow was left. Prints its report indented.
+wpa_wpd_stop() {
+	local rc i=0
+	kill -TERM "$WPA_WPD_PID"
+	while kill -0 "$WPA_WPD_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 150 ] || { kill -KILL "$WPA_WPD_PID"; wpa_fail "warmpoold did not stop within 15 s of SIGTERM"; }
+		sleep 0.1
+	done
+	wait "$WPA_WPD_PID"
+	rc=$?
+	sed 's/^/  | /' "$WPA_TMP/wpd.out" | grep -v "ready:"
+	[ "$rc" -eq 0 ] || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited $rc after SIGTERM"; }
+	grep -q "drained: every worker" "$WPA_TMP/wpd.out" || wpa_fail "warmpoold did not drain cleanly"
+	grep -q "mbufs: 0 in use after the ports closed.*none lost" "$WPA_TMP/wpd.out" ||
+		wpa_fail "mbufs not all returned"
+	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
 }
 
 wpa_cleanup() {

@@ -53,25 +53,6 @@ VIP=$WPA_IP_VIP
 PORT=$WPA_WPD_PORT
 url() { echo "http://$VIP:$PORT$1"; }
 
-# wpd_stop: SIGTERM, exit 0, the leak and flow checks of the final report.
-wpd_stop() {
-	local rc i=0
-	kill -TERM "$WPA_WPD_PID"
-	while kill -0 "$WPA_WPD_PID" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -le 150 ] || { kill -KILL "$WPA_WPD_PID"; wpa_fail "warmpoold did not stop within 15 s of SIGTERM"; }
-		sleep 0.1
-	done
-	wait "$WPA_WPD_PID"
-	rc=$?
-	sed 's/^/  | /' "$WPA_TMP/wpd.out" | grep -v "ready:"
-	[ "$rc" -eq 0 ] || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited $rc after SIGTERM"; }
-	grep -q "drained: every worker" "$WPA_TMP/wpd.out" || wpa_fail "warmpoold did not drain cleanly"
-	grep -q "mbufs: 0 in use after the ports closed.*none lost" "$WPA_TMP/wpd.out" ||
-		wpa_fail "mbufs not all returned"
-	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
-}
-
 # num WORKER LINE_PATTERN KEY: KEY=<n> from worker WORKER's line matching
 num() {
 	sed -n "s/.*worker $1: $2.* $3=\([0-9]*\).*/\1/p" "$WPA_TMP/wpd.out" | head -1
@@ -110,7 +91,7 @@ acquire_timeout = 5s" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV2 8082"
 	[ "$WPA_WRK_NON2XX" -eq 0 ] || wpa_fail "$WPA_WRK_NON2XX non-2xx responses"
 	[ "$WPA_WRK_SOCK_ERRORS" -eq 0 ] || wpa_fail "$WPA_WRK_SOCK_ERRORS socket errors"
 	served=$(( $(wpa_backend_stats b1 requests) + $(wpa_backend_stats b2 requests) ))
-	wpd_stop
+	wpa_wpd_stop
 
 	resp=0
 	for w in 0 1; do
@@ -255,7 +236,7 @@ EOF
 	ok=$(grep -c '^200$' "$WPA_TMP/codes")
 	[ "$ok" -eq 64 ] || wpa_fail "$ok of 64 slow requests answered 200"
 	[ "$peak" -le 6 ] || wpa_fail "backend saw $peak connections, budget 6"
-	wpd_stop
+	wpa_wpd_stop
 	acc0=$(num 0 clients accepted)
 	acc1=$(num 1 clients accepted)
 	# the readiness probe of wpa_wpd_start may land on either worker
