@@ -134,10 +134,11 @@ libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
+	/* libbpf starts its lines with "libbpf: " itself */
 	if (level == LIBBPF_WARN)
-		XLOG(WARNING, "libbpf: %s", buf);
+		XLOG(WARNING, "%s", buf);
 	else
-		XLOG(INFO, "libbpf: %s", buf);
+		XLOG(INFO, "%s", buf);
 	return 0;
 }
 
@@ -245,6 +246,7 @@ take_lock(struct wp_xdp *x)
 
 		memset(pid, 0, sizeof(pid));
 		n = pread(x->lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[strcspn(pid, "\n")] = '\0';
 		close(x->lock_fd);
 		x->lock_fd = -1;
 		if (e == EWOULDBLOCK) {
