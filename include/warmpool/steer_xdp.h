@@ -44,8 +44,9 @@
 /* Where maps are pinned: WP_XDP_PIN_ROOT "/" ifname "/" map name. */
 #define WP_XDP_BPFFS "/sys/fs/bpf"
 #define WP_XDP_PIN_ROOT WP_XDP_BPFFS "/warmpool"
-/* Interface locks: WP_XDP_LOCK_DIR "/xdp-<netns inode>-<ifname>.lock". */
-#define WP_XDP_LOCK_DIR "/run/warmpool"
+/* Interface lock: the abstract unix socket name "@" WP_XDP_LOCK_PREFIX
+ * ifname, per network namespace, released by the kernel with its holder. */
+#define WP_XDP_LOCK_PREFIX "warmpool-xdp-"
 
 /* wp_xdp_prepare() flags */
 enum wp_xdp_prepare_flags {

@@ -19,8 +19,8 @@
  * crashed appliance leaves wp_steer attached and DPDK's next start fails
  * (UPDATE_IF_NOEXIST). wp_xdp_prepare() therefore detaches a wp_steer it
  * finds -- but only when no live warmpool uses the interface, which it
- * knows from a lock file (flock, released by the kernel when a process
- * dies) taken in prepare and held until close. Anything else attached is
+ * knows from a lock (an abstract unix socket name, released by the kernel
+ * when a process dies) taken in prepare and held until close. Anything else attached is
  * somebody else's and is refused, never removed.
  *
  * Configuration goes into the slot the program is not reading, then one
@@ -30,6 +30,7 @@
  * and pins are released by wp_xdp_close() along one cleanup path.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
@@ -37,9 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
@@ -83,15 +84,14 @@ static const char *const map_names[M__COUNT] = {
 };
 
 /* One interface. prog_fd/map_fd are -1 until attach_existing/load;
- * pinned[] says which pins are ours to remove; lock_fd holds the flock for
- * the handle's whole life. */
+ * pinned[] says which pins are ours to remove; lock_fd holds the
+ * interface lock for the handle's whole life. */
 struct wp_xdp {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	unsigned int first_queue;
 	unsigned int nb_queues;
 	int lock_fd;
-	char lock_path[128]; /* WP_XDP_LOCK_DIR "/xdp-<ino>-<ifname>.lock" */
 	char pin_dir[64];    /* WP_XDP_PIN_ROOT "/" ifname */
 	int prog_fd;
 	uint32_t prog_id;
@@ -215,63 +215,54 @@ dpdk_queue_count(const char *ifname)
 	return (int)ch.combined_count;
 }
 
-/* ---- the interface lock ---- */
+/* ---- the interface lock ----
+ *
+ * An abstract unix socket bound to "@warmpool-xdp-<ifname>": the abstract
+ * namespace belongs to the network namespace, as the interface does; the
+ * kernel frees the name when the holder exits or crashes, and there is no
+ * file to clean up. `ss -xap | grep warmpool-xdp` shows the holder. */
 
 static int
 take_lock(struct wp_xdp *x)
 {
-	struct stat ns;
-	char pid[32];
-	ssize_t n;
+	struct sockaddr_un a;
+	int n;
 
-	if (stat("/proc/self/ns/net", &ns) != 0)
-		ns.st_ino = 0;
-	if (mkdir(WP_XDP_LOCK_DIR, 0755) != 0 && errno != EEXIST) {
-		int e = errno;
-
-		XLOG(ERR, "cannot create %s: %s", WP_XDP_LOCK_DIR, strerror(e));
-		return -e;
-	}
-	snprintf(x->lock_path, sizeof(x->lock_path), "%s/xdp-%lu-%s.lock",
-		 WP_XDP_LOCK_DIR, (unsigned long)ns.st_ino, x->ifname);
-	x->lock_fd = open(x->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "%s%s", WP_XDP_LOCK_PREFIX,
+		     x->ifname);
+	x->lock_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (x->lock_fd < 0) {
 		int e = errno;
 
-		XLOG(ERR, "cannot open %s: %s", x->lock_path, strerror(e));
+		XLOG(ERR, "cannot create the lock socket: %s", strerror(e));
 		return -e;
 	}
-	if (flock(x->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+	if (bind(x->lock_fd, (struct sockaddr *)&a,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) != 0) {
 		int e = errno;
 
-		memset(pid, 0, sizeof(pid));
-		n = pread(x->lock_fd, pid, sizeof(pid) - 1, 0);
-		pid[strcspn(pid, "\n")] = '\0';
 		close(x->lock_fd);
 		x->lock_fd = -1;
-		if (e == EWOULDBLOCK) {
-			XLOG(ERR, "%s is in use by a running warmpool (pid %s, lock %s)",
-			     x->ifname, n > 0 ? pid : "?", x->lock_path);
+		if (e == EADDRINUSE) {
+			XLOG(ERR, "%s is in use by a running warmpool (it holds @%s%s; "
+			     "ss -xap | grep %s shows which process)", x->ifname,
+			     WP_XDP_LOCK_PREFIX, x->ifname, WP_XDP_LOCK_PREFIX);
 			return -EBUSY;
 		}
-		XLOG(ERR, "flock %s: %s", x->lock_path, strerror(e));
+		XLOG(ERR, "cannot bind the lock socket @%s%s: %s", WP_XDP_LOCK_PREFIX, x->ifname,
+		     strerror(e));
 		return -e;
 	}
-	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(x->lock_fd, 0) != 0 || pwrite(x->lock_fd, pid, (size_t)n, 0) != n)
-		XLOG(WARNING, "cannot write our pid into %s", x->lock_path);
 	return 0;
 }
 
 static void
 release_lock(struct wp_xdp *x)
 {
-	if (x->lock_fd < 0)
-		return;
-	/* unlink first, while we still hold it: whoever opens the path next
-	 * gets a fresh file and a lock of its own */
-	unlink(x->lock_path);
-	close(x->lock_fd);
+	if (x->lock_fd >= 0)
+		close(x->lock_fd);
 	x->lock_fd = -1;
 }
 

@@ -16,7 +16,8 @@
  * runt row is left to the host test.
  *
  * What is checked:
- *  - prepare: bpffs missing (ENOENT), no interface (ENODEV), too many
+ *  - prepare: bpffs missing (ENOENT), no privileges (EPERM, as user
+ *    nobody), no interface (ENODEV), too many
  *    queues (EINVAL, and DPDK's 1-queue rule on veth), a live owner
  *    (EBUSY), a foreign program (EBUSY), a stale wp_steer of a dead
  *    process (detached, pins removed);
@@ -45,6 +46,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <net/if.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -377,6 +379,24 @@ t_prepare_refusals(void **state)
 	if (mount("bpf", WP_XDP_BPFFS, "bpf", 0, NULL) != 0)
 		skip77("cannot mount bpffs in the test's mount namespace");
 
+	/* without privileges: said so, and nothing else touched */
+	{
+		pid_t pid = fork();
+		int status;
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct wp_xdp *u;
+
+			if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(2);
+			u = wp_xdp_prepare(ifname, 0, 1, 0);
+			_exit(u == NULL && errno == EPERM ? 0 : 1);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
 	assert_null(wp_xdp_prepare("wpx-none-0", 0, 1, 0));
 	assert_int_equal(errno, ENODEV);
 	assert_null(wp_xdp_prepare(ifname, 0, NQ + 1, 0));
