@@ -19,9 +19,9 @@
  * crashed appliance leaves wp_steer attached and DPDK's next start fails
  * (UPDATE_IF_NOEXIST). wp_xdp_prepare() therefore detaches a wp_steer it
  * finds -- but only when no live warmpool uses the interface, which it
- * knows from a lock (an abstract unix socket name, released by the kernel
- * when a process dies) taken in prepare and held until close. Anything else attached is
- * somebody else's and is refused, never removed.
+ * knows from a lock (an abstract unix socket name, released by the
+ * kernel when a process dies) taken in prepare and held until close.
+ * Anything else attached is somebody else's and is refused, never removed.
  *
  * Configuration goes into the slot the program is not reading, then one
  * 32-bit flip of cfg_active makes it live (bpf/steer_kern_user.h).
@@ -30,11 +30,10 @@
  * and pins are released by wp_xdp_close() along one cleanup path.
  */
 #include <errno.h>
-#include <stddef.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
