@@ -23,6 +23,7 @@ PACKAGES=(
 	python3 nftables iptables hping3 tcpdump   # Linux peers and faults in integration tests
 	dpdk-dev               # dpdk-telemetry.py: the control tests query rte_telemetry
 	nginx wrk curl         # appliance tests: backends and clients (nginx runs from a temp prefix)
+	iputils-ping           # steer tests: ping the appliance and Linux on one AF_XDP link
 )
 
 log() { printf 'warmpool: %s\n' "$*" >&2; }
