@@ -35,6 +35,7 @@
 #include <warmpool/runtime.h>
 
 #include "appliance.h"
+#include "xdpmode.h"
 
 #define PROG "warmpoold"
 
@@ -255,6 +256,15 @@ run_with_config(char **argv, int dd, struct wp_runtime_conf *rconf)
 		fprintf(stderr, PROG ": too many EAL arguments\n");
 		return 2;
 	}
+	/* AF_XDP ports whose device strings now name warmpool's XDP program:
+	 * checked and taken before EAL probes them */
+	for (int i = eal_argc; i < eal_argc + n; i++) {
+		if (strstr(eal_argv[i], ",xdp_prog=") == NULL)
+			continue;
+		if (wpd_xdp_prepare(&cfg, cfg.workers.count) < 0)
+			return 1;
+		break;
+	}
 	eal_argc += n;
 	eal_argv[eal_argc] = NULL;
 	ret = wp_runtime_install_signals();
@@ -269,6 +279,7 @@ run_with_config(char **argv, int dd, struct wp_runtime_conf *rconf)
 		return n == -EINVAL ? 2 : 1;
 	}
 	status = wpd_appliance_run(&cfg, rconf);
+	wpd_xdp_close();        /* the ports are closed: unpin, release */
 	rte_eal_cleanup();
 	return status;
 }

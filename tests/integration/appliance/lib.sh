@@ -488,7 +488,20 @@ wpa_pattern_sha() {
 # $WPA_TMP/telemetry.ring. WPA_WPD_LCORES sets [workers] lcores (default
 # 1); with more workers than CPUs, map lcores to CPUs with WPA_WPD_EAL
 # (extra EAL words for wpa_wpd_start, e.g. "--lcores 0@0,1@1,2@0").
+# WPA_WPD_PMD picks the DPDK device (wpa_wpd_device).
 WPA_WPD_PORT=8080
+# wpa_wpd_device N IFACE: the DPDK device on IFACE, by WPA_WPD_PMD:
+# af_packet (default) or af_xdp (one queue: veth has no combined channels;
+# warmpoold then loads its own XDP program, which needs bpffs: see
+# WPA_WPD_BPFFS in wpa_wpd_start).
+wpa_wpd_device() {
+	case "${WPA_WPD_PMD:-af_packet}" in
+	af_packet) echo "net_af_packet$1,iface=$2" ;;
+	af_xdp) echo "net_af_xdp$1,iface=$2,start_queue=0,queue_count=1" ;;
+	*) wpa_fail "WPA_WPD_PMD: af_packet or af_xdp, not '$WPA_WPD_PMD'" ;;
+	esac
+}
+
 wpa_wpd_conf() {
 	local f=$1 pool=$2 http=$3 b
 	shift 3
@@ -496,10 +509,10 @@ wpa_wpd_conf() {
 [listen]
 port = $WPA_WPD_PORT
 [port client]
-device = net_af_packet0,iface=$WPA_IF_APP_C
+device = $(wpa_wpd_device 0 "$WPA_IF_APP_C")
 address = $WPA_IP_VIP/$WPA_PREFIX
 [port backend]
-device = net_af_packet1,iface=$WPA_IF_APP_S
+device = $(wpa_wpd_device 1 "$WPA_IF_APP_S")
 address = $WPA_IP_APP_SRV/$WPA_PREFIX
 [workers]
 lcores = ${WPA_WPD_LCORES:-1}
@@ -539,9 +552,14 @@ EOF
 # cleanup), wait for its "ready" line and for URL_PATH to answer through it.
 wpa_wpd_start() {
 	local wpd=$1 conf=$2 path=$3 i=0
+	# WPA_WPD_BPFFS=1: a bpffs of its own in warmpoold's mount namespace
+	# (ip netns exec makes one; its pins go with it)
+	local wrap=""
+	[ "${WPA_WPD_BPFFS:-0}" = 1 ] && wrap='mount -t bpf bpf /sys/fs/bpf || exit 3;'
 	# shellcheck disable=SC2086  # WPA_WPD_EAL: extra EAL words
-	ip netns exec "$WPA_NS_APP" "$wpd" --no-huge -m 512 --in-memory --file-prefix wpa-$$ \
-		${WPA_WPD_EAL:-} -- --config "$conf" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
+	ip netns exec "$WPA_NS_APP" sh -c "$wrap"' exec "$@"' sh "$wpd" --no-huge -m 512 \
+		--in-memory --file-prefix wpa-$$ ${WPA_WPD_EAL:-} -- --config "$conf" \
+		>"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
 	WPA_WPD_PID=$!
 	WPA_PIDS="$WPA_PIDS $WPA_WPD_PID"
 	until grep -q "ready: listening" "$WPA_TMP/wpd.out" 2>/dev/null; do
@@ -571,7 +589,8 @@ wpa_wpd_stop() {
 	sed 's/^/  | /' "$WPA_TMP/wpd.out" | grep -v "ready:"
 	[ "$rc" -eq 0 ] || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited $rc after SIGTERM"; }
 	grep -q "drained: every worker" "$WPA_TMP/wpd.out" || wpa_fail "warmpoold did not drain cleanly"
-	grep -q "mbufs: 0 in use after the ports closed.*none lost" "$WPA_TMP/wpd.out" ||
+	# warmpoold compares the pool with what the PMDs keep (net_af_xdp)
+	grep -q "mbufs: [0-9]* in use after the ports closed.*: none lost" "$WPA_TMP/wpd.out" ||
 		wpa_fail "mbufs not all returned"
 	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
 }

@@ -10,6 +10,14 @@
 # on the wrong worker.
 #
 # KIND:
+#  xdp     - AF_XDP mode: net_af_xdp on both ports with warmpool's XDP
+#            program (bpffs mounted in warmpoold's own mount namespace).
+#            Bodies intact through it; a Linux address on the same link
+#            still answers ping (the program passes what is not ours);
+#            the program's per-queue counters add up (rx = redirect + pass
+#            + no_socket), what it redirected is exactly what each stack
+#            received, nothing arrived on a non-owner queue; nothing stays
+#            attached after exit.
 #  skew    - [scaling] with a budget of 6 sessions for one backend; slow
 #            requests only from client ports the rule gives to worker 0
 #            (the rule printed at start-up, evaluated here in Python):
@@ -261,6 +269,53 @@ print("scaling: %d snapshots, totals <= 6; worker 0 up to %d while worker 1 had 
       % (len(full), top[0], top[1]))
 EOF
 	wpa_log "64 slow requests on worker 0: peak $peak backend connections (budget 6)"
+	;;
+xdp)
+	# AF_XDP mode with warmpool's XDP program on both ports (one worker:
+	# veth gives net_af_xdp one queue). A Linux address on the client-side
+	# veth end shares the link with the appliance's VIP.
+	command -v ping >/dev/null || wpa_skip "ping not installed"
+	WPA_WPD_PMD=af_xdp
+	WPA_WPD_BPFFS=1
+	LINUX_IP=198.18.2.5
+	ip -n "$WPA_NS_APP" addr add "$LINUX_IP/$WPA_PREFIX" dev "$WPA_IF_APP_C"
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
+max_sessions = 8" "" "b1 $WPA_IP_SRV 8081"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	grep -q "client port: XDP program wp_steer on $WPA_IF_APP_C" "$WPA_TMP/wpd.out" ||
+		wpa_fail "warmpoold did not adopt its XDP program on the client port"
+	grep -q "backend port: XDP program wp_steer on $WPA_IF_APP_S" "$WPA_TMP/wpd.out" ||
+		wpa_fail "warmpoold did not adopt its XDP program on the backend port"
+	# the appliance answers its address, the kernel its own, on one link
+	for n in 0 1448 100000; do
+		got=$(wpa_curl -s "$(url "/size/$n")" | sha256sum | cut -d' ' -f1)
+		[ "$got" = "$(wpa_pattern_sha "$n")" ] || wpa_fail "/size/$n through AF_XDP: body corrupted"
+	done
+	ip netns exec "$WPA_NS_CLI" ping -c 5 -i 0.2 -W 2 "$LINUX_IP" >/dev/null ||
+		wpa_fail "the kernel's address on the AF_XDP link does not answer ping"
+	ip netns exec "$WPA_NS_CLI" ping -c 3 -i 0.2 -W 2 "$VIP" >/dev/null ||
+		wpa_fail "the appliance does not answer ping through AF_XDP"
+	wpa_wrk -t 1 -c 8 -d 2s "$(url /size/100)"
+	[ "$WPA_WRK_NON2XX" -eq 0 ] && [ "$WPA_WRK_SOCK_ERRORS" -eq 0 ] ||
+		wpa_fail "wrk through AF_XDP: $WPA_WRK_NON2XX non-2xx, $WPA_WRK_SOCK_ERRORS socket errors"
+	wpa_wpd_stop
+	! ip -n "$WPA_NS_APP" link show "$WPA_IF_APP_C" | grep -q "prog/xdp" ||
+		wpa_fail "an XDP program is still attached after warmpoold exited"
+	# the program's counters agree with what the stacks received
+	for side in "client $WPA_IF_APP_C" "backend $WPA_IF_APP_S"; do
+		set -- $side
+		line=$(grep "xdp $2 queue 0:" "$WPA_TMP/wpd.out") || wpa_fail "no XDP counters for $2"
+		c() { echo "$line" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+		rx=$(c rx); red=$(c redirect); pass=$(c pass); nos=$(c no_socket); non=$(c non_owner)
+		stack=$(num 0 "$1 stack" rx_frames)
+		[ "$rx" -eq $((red + pass + nos)) ] || wpa_fail "$2: rx $rx != redirect + pass + no_socket"
+		[ "$red" -eq "$stack" ] || wpa_fail "$2: XDP redirected $red frames, the $1 stack got $stack"
+		[ "$non" -eq 0 ] || wpa_fail "$2: $non frames on a non-owner queue with one worker"
+		wpa_log "$2: XDP rx $rx, redirected $red (= the $1 stack's $stack frames), passed $pass"
+	done
+	pass=$(grep "xdp $WPA_IF_APP_C queue 0:" "$WPA_TMP/wpd.out" | sed -n 's/.* pass=\([0-9]*\).*/\1/p')
+	[ "$pass" -ge 5 ] || wpa_fail "only $pass frames passed to the kernel on $WPA_IF_APP_C (5 pings)"
 	;;
 *) wpa_fail "unknown kind '$KIND'" ;;
 esac
