@@ -63,8 +63,9 @@ struct wp_pool_params {
 	uint32_t max_pending;        /* waiter queue bound; 0 = never wait */
 	uint32_t max_requests;       /* exchanges per session; 0 = unlimited */
 	uint32_t connect_burst;      /* warm-up pacing: connects per interval, >= 1 */
-	int64_t connect_interval_ns; /* warm-up pacing interval, > 0 */
-	int64_t connect_timeout_ns;  /* > 0 */
+	int64_t connect_interval_ns; /* warm-up pacing interval, > 0; also the
+				      * first back-off after a failed connect */
+	int64_t connect_timeout_ns;  /* > 0; also the longest back-off */
 	int64_t acquire_timeout_ns;  /* waiter deadline, > 0 */
 	int64_t idle_timeout_ns;     /* 0 = sessions never idle out */
 	int64_t max_age_ns;          /* 0 = no age limit */
@@ -100,6 +101,7 @@ struct wp_pool_stats {
 	uint64_t refused;         /* acquires while backend down/draining */
 	uint64_t leaks;           /* leases reported past leak_threshold */
 	uint64_t stale_releases;  /* releases of reclaimed/lost/unknown leases */
+	uint64_t backoffs;        /* connect failures that delayed the next try */
 	uint32_t in_use;          /* gauges */
 	uint32_t idle;
 	uint32_t connecting;

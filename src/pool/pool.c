@@ -20,7 +20,13 @@
  * Timing comes only from the caller's `now`. wp_pool_tick() does the timed
  * work: waiter deadlines, connect timeouts, leak checks, idle and age
  * expiry, and paced warm-up (connect_burst per connect_interval, so a
- * restart does not SYN-flood a backend). Max age is jittered per session
+ * restart does not SYN-flood a backend). A connect that fails (refused,
+ * timed out, lost before it completed) holds every further connect back
+ * for a while that doubles with each failure in a row, from
+ * connect_interval up to connect_timeout, and resets on the first
+ * success: a backend that refuses is retried at a bounded rate, not once
+ * per RTT for as long as requests wait (waiters keep their deadlines).
+ * Max age is jittered per session
  * (max_age - U[0, jitter]) so sessions opened together do not all expire in
  * the same tick.
  *
@@ -104,6 +110,8 @@ struct wp_pool {
 	/* cold */
 	uint32_t capacity;  /* slots allocated == params.max_sessions */
 	int64_t next_connect;
+	int64_t retry_at;   /* after a failed connect: none before this */
+	uint32_t fail_streak; /* connects failed in a row */
 	uint64_t rng;
 	struct wp_pool_params params;
 	struct wp_pool_stats st; /* gauges filled in by wp_pool_stats() */
@@ -184,6 +192,22 @@ idle_remove(struct wp_pool *p, uint32_t sid)
 
 /* ---- connects --------------------------------------------------------- */
 
+/* A connect failed: the next one waits interval x 2^(streak-1), at most
+ * connect_timeout. */
+static void
+connect_failed(struct wp_pool *p, int64_t now)
+{
+	int64_t d = p->params.connect_interval_ns, cap = p->params.connect_timeout_ns;
+	uint32_t k = p->fail_streak++;
+
+	if (cap < d)
+		cap = d;
+	while (k-- > 0 && d < cap)
+		d *= 2;
+	p->retry_at = now + (d < cap ? d : cap);
+	p->st.backoffs++;
+}
+
 static void
 start_connect(struct wp_pool *p, int64_t now)
 {
@@ -201,14 +225,16 @@ start_connect(struct wp_pool *p, int64_t now)
 	if (p->ops.connect(p->ctx, p->backend, sid) < 0) {
 		p->nconnecting--;
 		end_session(p, sid, WP_CLOSE_CONNECT_FAILED, false);
+		connect_failed(p, now);
 	}
 }
 
-/* Waiters are owed a session each: connect for them at once, up to the cap. */
+/* Waiters are owed a session each: connect for them at once, up to the
+ * cap, unless connects are backing off (then the tick does it). */
 static void
 connect_for_waiters(struct wp_pool *p, int64_t now)
 {
-	while (p->nconnecting < p->wq_len && nopen(p) < p->max_cur)
+	while (p->nconnecting < p->wq_len && nopen(p) < p->max_cur && now >= p->retry_at)
 		start_connect(p, now);
 }
 
@@ -308,6 +334,7 @@ wp_pool_create(const struct wp_pool_params *params, uint16_t backend, int socket
 	p->down_why = WP_OPEN;
 	p->state = WP_BACKEND_UP;
 	p->next_connect = INT64_MIN;
+	p->retry_at = INT64_MIN;
 	for (uint32_t i = 0; i < p->capacity; i++)
 		p->sess[i].next_free = i + 1 < p->capacity ? i + 1 : WP_NIL;
 	p->free_head = 0;
@@ -433,6 +460,8 @@ wp_pool_connected(struct wp_pool *p, uint32_t sid, int64_t now)
 	s = &p->sess[sid];
 	p->nconnecting--;
 	p->st.opened++;
+	p->fail_streak = 0;
+	p->retry_at = INT64_MIN;
 	s->expires = INT64_MAX;
 	if (p->params.max_age_ns != 0) {
 		age = p->params.max_age_ns;
@@ -451,6 +480,8 @@ wp_pool_connected(struct wp_pool *p, uint32_t sid, int64_t now)
 	}
 	if (!grant_waiter(p, sid, now))
 		idle_push(p, sid, now);
+	/* the back-off is over: waiters it held back get their connects */
+	connect_for_waiters(p, now);
 	return 0;
 }
 
@@ -468,6 +499,7 @@ wp_pool_lost(struct wp_pool *p, uint32_t sid, enum wp_close_reason why, int64_t 
 		break;
 	case WP_SESS_CONNECTING:
 		p->nconnecting--;
+		connect_failed(p, now);
 		break;
 	default:
 		return -ENOENT;
@@ -507,6 +539,7 @@ tick_slots(struct wp_pool *p, int64_t now)
 		    now - s->since >= p->params.connect_timeout_ns) {
 			p->nconnecting--;
 			end_session(p, sid, WP_CLOSE_CONNECT_TIMEOUT, true);
+			connect_failed(p, now);
 		} else if (s->state == WP_SESS_LEASED && leak != 0 && !s->leak_reported &&
 			   now - s->since >= leak) {
 			struct wp_lease l = { .sid = sid, .gen = s->gen };
@@ -580,9 +613,9 @@ tick_warm(struct wp_pool *p, int64_t now)
 {
 	uint32_t budget = p->params.connect_burst;
 
-	if (p->down_why != WP_OPEN || now < p->next_connect)
+	if (p->down_why != WP_OPEN || now < p->next_connect || now < p->retry_at)
 		return;
-	while (budget > 0 && nopen(p) < p->max_cur &&
+	while (budget > 0 && nopen(p) < p->max_cur && now >= p->retry_at &&
 	       (p->nidle + p->nconnecting < p->min_cur || p->nconnecting < p->wq_len)) {
 		start_connect(p, now);
 		budget--;
@@ -630,6 +663,8 @@ wp_pool_set_state(struct wp_pool *p, enum wp_backend_state st, int64_t now)
 	case WP_BACKEND_UP:
 		p->down_why = WP_OPEN;
 		p->next_connect = now; /* warm up again, paced */
+		p->fail_streak = 0;    /* judged up again: no back-off left over */
+		p->retry_at = INT64_MIN;
 		break;
 	case WP_BACKEND_DOWN:
 		p->down_why = WP_CLOSE_BACKEND_DOWN;

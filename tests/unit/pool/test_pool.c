@@ -556,6 +556,56 @@ test_connect_failure_and_timeout(void **state)
 	assert_consistent();
 }
 
+/* A backend that refuses every connect while requests wait: connects back
+ * off (1, 2, 4, ... ms up to the connect timeout) instead of one per
+ * failure, and the first success lifts the back-off for every waiter. */
+static void
+test_connect_backoff(void **state)
+{
+	struct wp_pool_params prm;
+	struct wp_pool_stats st;
+	struct wp_lease l;
+	int64_t t;
+	unsigned calls;
+	(void)state;
+	base_params(&prm);
+	prm.connect_timeout_ns = MS(64);
+	prm.acquire_timeout_ns = S(10);
+	make_pool(&prm);
+	F->refuse_connects = 1000000;
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(wp_pool_acquire(F->pool, 0, 10 + i, &l), -EINPROGRESS);
+	/* one refused connect at t=0 holds the other three back */
+	assert_int_equal(F->nconnect_calls, 1);
+	/* one second of ticks every 100 us: tries at 1, 3, 7, 15, 31, 63, then
+	 * every 64 ms: about 21 tries, not one per tick (10,000) */
+	for (t = 100000; t <= S(1); t += 100000)
+		wp_pool_tick(F->pool, t);
+	wp_pool_stats(F->pool, &st);
+	assert_true(F->nconnect_calls >= 18 && F->nconnect_calls <= 24);
+	assert_int_equal(st.backoffs, F->nconnect_calls);
+	assert_int_equal(st.pending, 4);
+	/* the backend comes back: the first connect that succeeds ends the
+	 * back-off, and the other waiters get their connects at once */
+	F->refuse_connects = 0;
+	calls = F->nconnect_calls;
+	wp_pool_tick(F->pool, t + MS(64));
+	assert_int_equal(F->nconnect_calls, calls + 4);   /* the tick serves all owed */
+	assert_int_equal(fake_complete(F, t + MS(64)), 4);
+	wp_pool_stats(F->pool, &st);
+	assert_int_equal(st.pending, 0);
+	assert_int_equal(st.in_use, 4);
+	/* one more failure after a success starts again from 1 ms */
+	F->refuse_connects = 1;
+	assert_int_equal(wp_pool_acquire(F->pool, t + MS(65), 20, &l), -EINPROGRESS);
+	calls = F->nconnect_calls;
+	wp_pool_tick(F->pool, t + MS(65) + 999999);
+	assert_int_equal(F->nconnect_calls, calls);        /* still backing off */
+	wp_pool_tick(F->pool, t + MS(66));
+	assert_int_equal(F->nconnect_calls, calls + 1);    /* 1 ms later: retried */
+	assert_consistent();
+}
+
 static void
 test_backend_down_and_up(void **state)
 {
@@ -805,6 +855,7 @@ main(void)
 		cmocka_unit_test_teardown(test_not_reusable_closes, teardown),
 		cmocka_unit_test_teardown(test_probe_before_lending, teardown),
 		cmocka_unit_test_teardown(test_leak_report_and_reclaim, teardown),
+		cmocka_unit_test_teardown(test_connect_backoff, teardown),
 		cmocka_unit_test_teardown(test_leak_callback_may_release, teardown),
 		cmocka_unit_test_teardown(test_connect_failure_and_timeout, teardown),
 		cmocka_unit_test_teardown(test_backend_down_and_up, teardown),

@@ -49,7 +49,9 @@ struct model {
 	unsigned nold;
 	bool down;
 	bool refuse_next;
-	bool refused_pending;       /* a refused connect may leave waiters until a tick */
+	uint32_t streak;            /* connects failed in a row */
+	int64_t retry_at;           /* the pool may not connect before this */
+	uint64_t backoffs;
 	bool not_reusable;
 	int last_close_sid;
 	int last_close_why;
@@ -62,6 +64,29 @@ struct model {
 
 static struct model M;
 static uint64_t rng;
+
+/* The back-off rule, restated: after the n-th failure in a row the next
+ * connect waits 1 ms x 2^(n-1), at most the connect timeout. */
+#define CONN_IVL 1000000LL
+
+static void
+m_fail(void)
+{
+	int64_t d = CONN_IVL;
+	uint32_t k = M.streak++;
+
+	while (k-- > 0 && d < CONN_TO)
+		d *= 2;
+	M.retry_at = M.now + (d < CONN_TO ? d : CONN_TO);
+	M.backoffs++;
+}
+
+static void
+m_success(void)
+{
+	M.streak = 0;
+	M.retry_at = INT64_MIN;
+}
 
 static uint64_t
 rnd(uint64_t n)
@@ -106,8 +131,8 @@ m_connect(void *ctx, uint16_t backend, uint32_t sid)
 	M.connects++;
 	if (M.refuse_next) {
 		M.refuse_next = false;
-		M.refused_pending = true;
 		M.closes[WP_CLOSE_CONNECT_FAILED]++;
+		m_fail();
 		return -ECONNREFUSED;
 	}
 	M.st[sid] = WP_SESS_CONNECTING;
@@ -128,6 +153,8 @@ m_close(void *ctx, uint32_t sid, enum wp_close_reason why)
 	M.closes[why]++;
 	M.last_close_sid = (int)sid;
 	M.last_close_why = why;
+	if (why == WP_CLOSE_CONNECT_TIMEOUT)
+		m_fail();
 }
 
 static bool
@@ -208,17 +235,17 @@ compare(const char *after)
 		if (st.closed[r] != M.closes[r])
 			fail_msg("after %s: closed[%s] pool %" PRIu64 " model %" PRIu64, after,
 				 wp_close_reason_name(r), st.closed[r], M.closes[r]);
-	/* waiters are owed a connect each, at once, up to the cap; only a
-	 * refused connect may leave one owed until a later tick retries */
+	/* waiters are owed a connect each, at once, up to the cap, unless a
+	 * failed connect holds connects back (until retry_at, then the next
+	 * tick or event makes them) */
 	unsigned open = CAP - n[WP_SESS_FREE];
 	unsigned owed = RTE_MIN(M.nwait, n[WP_SESS_CONNECTING] + (CAP - open));
-	if (n[WP_SESS_CONNECTING] < owed) {
-		if (!M.refused_pending)
-			fail_msg("after %s: %u waiters, %u connecting, %u slots free", after,
-				 M.nwait, n[WP_SESS_CONNECTING], CAP - open);
-	} else {
-		M.refused_pending = false;
-	}
+	if (n[WP_SESS_CONNECTING] < owed && M.now >= M.retry_at)
+		fail_msg("after %s: %u waiters, %u connecting, %u slots free, not backing off",
+			 after, M.nwait, n[WP_SESS_CONNECTING], CAP - open);
+	if (st.backoffs != M.backoffs)
+		fail_msg("after %s: back-offs pool %" PRIu64 " model %" PRIu64, after,
+			 st.backoffs, M.backoffs);
 	if (M.nheld != n[WP_SESS_LEASED])
 		fail_msg("after %s: application holds %u leases, %u slots leased",
 			 after, M.nheld, n[WP_SESS_LEASED]);
@@ -328,6 +355,7 @@ step_complete(void)
 		M.st[sid] = WP_SESS_IDLE;
 		M.idle[M.nidle++] = sid;
 	}
+	m_success();
 	assert_int_equal(wp_pool_connected(M.pool, sid, M.now), 0);
 	/* with a waiter, m_granted must have lent exactly this slot */
 	if (waiting != 0 && (M.nwait != waiting - 1 || M.st[sid] != WP_SESS_LEASED))
@@ -344,6 +372,8 @@ step_lose(void)
 		assert_int_equal(wp_pool_lost(M.pool, sid, why, M.now), -ENOENT);
 		return;
 	}
+	if (M.st[sid] == WP_SESS_CONNECTING)
+		m_fail();       /* lost before it completed: a failed connect */
 	if (M.st[sid] == WP_SESS_IDLE)
 		idle_remove(sid);
 	if (M.st[sid] == WP_SESS_LEASED) {
@@ -409,6 +439,7 @@ step_state(void)
 		for (uint32_t s = 0; s < CAP; s++)
 			assert_true(M.st[s] == WP_SESS_FREE || M.st[s] == WP_SESS_LEASED);
 	} else {
+		m_success();    /* judged up: the back-off starts over */
 		wp_pool_set_state(M.pool, WP_BACKEND_UP, M.now);
 	}
 }
@@ -423,13 +454,14 @@ test_model_random(void **state)
 	rng = seed_env ? strtoull(seed_env, NULL, 0) : 0x2545F4914F6CDD1DULL;
 	print_message("model seed %" PRIu64 " (replay: WP_MODEL_SEED=%" PRIu64 ")\n", rng, rng);
 	memset(&M, 0, sizeof(M));
+	M.retry_at = INT64_MIN;
 	wp_pool_params_default(&prm);
 	prm.min_idle = 0;
 	prm.max_sessions = CAP;
 	prm.max_pending = PEND;
 	prm.max_requests = 5;
 	prm.connect_burst = CAP;
-	prm.connect_interval_ns = 1000000;
+	prm.connect_interval_ns = CONN_IVL;
 	prm.connect_timeout_ns = CONN_TO;
 	prm.acquire_timeout_ns = ACQ_TO;
 	prm.idle_timeout_ns = 0;
