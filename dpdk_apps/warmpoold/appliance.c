@@ -637,10 +637,11 @@ report_worker(unsigned wid)
 	printf(PROG ": worker %u: clients accepted=%" PRIu64 " open=%u; requests=%" PRIu64
 	       " responses=%" PRIu64 " 2xx=%" PRIu64 " 3xx=%" PRIu64 " 4xx=%" PRIu64
 	       " 5xx=%" PRIu64 " reused=%" PRIu64 " retries=%" PRIu64 " not_reusable=%" PRIu64
+	       " hop_rewrites=%" PRIu64
 	       " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 "; errors:%s\n",
 	       wid, s.accepted, s.clients, s.requests, s.responses, s.status_class[2],
 	       s.status_class[3], s.status_class[4], s.status_class[5], s.reused, s.retries,
-	       s.not_reusable, s.bytes_up, s.bytes_down, o ? errs : " none");
+	       s.not_reusable, s.hop_rewrites, s.bytes_up, s.bytes_down, o ? errs : " none");
 	for (unsigned i = 0; i < D.cfg->n_backends; i++) {
 		struct wp_pool_stats ps;
 

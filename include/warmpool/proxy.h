@@ -13,7 +13,10 @@
  *    505 with Connection: close and never reaches a backend;
  *  - a session goes back to the pool only after a completely framed
  *    exchange with nothing left over, and both sides keep-alive;
- *    anything else closes it (counted by reason in the pool);
+ *    anything else closes it (counted by reason in the pool). A client's
+ *    "Connection: close" (or HTTP/1.0 without keep-alive) is hop-by-hop:
+ *    it is rewritten before forwarding (http1_hop.h) so the session stays,
+ *    and the client's connection closes after its response;
  *  - a reused session that fails before any response byte arrives gets
  *    an idempotent request (kept whole in a small buffer) once more on
  *    another session; otherwise 502. No session in time: 503 (queue full,
@@ -99,6 +102,8 @@ struct wp_proxy_stats {
 	uint64_t retries;            /* idempotent requests sent again */
 	uint64_t reused;             /* requests on a session that had served before */
 	uint64_t not_reusable;       /* exchanges that closed their session */
+	uint64_t hop_rewrites;       /* requests asking to close whose Connection was
+				      * rewritten so their session stays (http1_hop.h) */
 	uint64_t bytes_up, bytes_down;
 	uint32_t clients;            /* gauge: open client connections */
 	uint32_t in_flight;          /* gauge: requests holding or awaiting a session */

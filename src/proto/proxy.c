@@ -24,7 +24,15 @@
  * Sessions: a backend's pool and TCP transport live in struct px_backend,
  * with owner[sid] = the client holding that session. A session is
  * released as reusable only if request and response were both framed to
- * their end, both said keep-alive and no byte came after the response.
+ * their end, both said keep-alive (as the backend saw them) and no byte
+ * came after the response.
+ *
+ * A client that asks to close ("Connection: close", HTTP/1.0 without
+ * keep-alive) does not cost a session: its request head is rewritten in
+ * place before it is forwarded (http1_hop.h: the "close" option blanked,
+ * "Connection: keep-alive" inserted after an HTTP/1.0 request line), so
+ * the backend keeps the session, and the client's connection is closed
+ * after its response. fwd_keep says the backend was asked to keep it.
  *
  * Ownership: everything here belongs to the worker's lcore. Client slots
  * are a fixed array with a free list; generation numbers make pool tags
@@ -40,6 +48,7 @@
 #include <rte_mbuf.h>
 
 #include <warmpool/breaker.h>
+#include <warmpool/http1_hop.h>
 #include <warmpool/pool.h>
 #include <warmpool/proxy.h>
 #include <warmpool/tcp.h>
@@ -68,6 +77,9 @@ struct px_client {
 	bool leased, waiting, retried, reused, leftover;
 	bool has_copy;                  /* rbuf holds the whole request */
 	bool fin_asked;                 /* wp_tcp_close done */
+	bool fwd_keep;                  /* the request as forwarded asks for keep-alive */
+	bool ins_pending;               /* keep-alive field still to insert at ins_at */
+	uint32_t ins_at;                /* bytes of `in` to forward before the insert */
 	int16_t backend;
 	uint32_t sid;
 	struct wp_lease lease;
@@ -476,7 +488,9 @@ cl_start_exchange(struct px_client *c)
 	c->state = PX_FWD;
 	t_set(c, PX_T_BACKEND);
 	if (c->has_copy && c->retried) {
-		/* the request went out once already: send the copy again */
+		/* the request went out once already: send the copy again
+		 * (rewritten as the first attempt was) */
+		c->ins_pending = false;
 		if (bc == NULL || wp_tcp_send_bytes(bc, c->rbuf, c->rlen) != 0) {
 			cl_fail(c, WP_PX_E_BACKEND_FAILED, 502);
 			return;
@@ -526,26 +540,74 @@ cl_acquire(struct px_client *c)
 	cl_fail(c, rc == -ENOBUFS ? WP_PX_E_POOL_FULL : WP_PX_E_NO_BACKEND, 503);
 }
 
-/* Keep a copy of a short idempotent request without a body for one retry. */
+/* Keep a copy of a short idempotent request without a body for one retry,
+ * as it is forwarded (with the keep-alive field when one is inserted). */
 static void
 cl_keep_copy(struct px_client *c)
 {
 	const struct rte_mbuf *s;
-	uint32_t n = (uint32_t)c->req.msg_bytes, got = 0;
+	uint32_t n = (uint32_t)c->req.msg_bytes, got = 0, out = 0;
+	uint32_t ins = c->ins_pending ? (uint32_t)WP_HTTP1_HOP_KEEP_ALIVE_LEN : 0;
 
 	c->has_copy = false;
 	if (!c->px->conf.retry_idempotent || c->rbuf == NULL || !c->req.done ||
 	    !wp_http1_method_idempotent((enum wp_http1_method)c->req.method) ||
-	    n > c->px->conf.retry_buf || n > c->parsed)
+	    n + ins > c->px->conf.retry_buf || n > c->parsed)
 		return;
 	for (s = c->in.head; s != NULL && got < n; s = s->next) {
+		const uint8_t *d = rte_pktmbuf_mtod(s, const uint8_t *);
 		uint32_t k = s->data_len < n - got ? s->data_len : n - got;
 
-		memcpy(c->rbuf + got, rte_pktmbuf_mtod(s, const uint8_t *), k);
+		if (ins > 0 && got <= c->ins_at && c->ins_at < got + k) {
+			uint32_t a = c->ins_at - got;
+
+			memcpy(c->rbuf + out, d, a);
+			memcpy(c->rbuf + out + a, WP_HTTP1_HOP_KEEP_ALIVE, ins);
+			memcpy(c->rbuf + out + a + ins, d + a, k - a);
+			out += k + ins;
+			ins = 0;
+		} else {
+			memcpy(c->rbuf + out, d, k);
+			out += k;
+		}
 		got += k;
 	}
-	c->rlen = n;
+	c->rlen = out;
 	c->has_copy = true;
+}
+
+/* The client asked to close after this request: rewrite its head so the
+ * backend keeps the session (http1_hop.h). Sets fwd_keep, and ins_pending
+ * when an HTTP/1.0 request needs "Connection: keep-alive" inserted. A head
+ * in segments we may not write is forwarded as it is (the session then
+ * closes with the exchange, as before). */
+static void
+cl_hop(struct px_client *c)
+{
+	struct wp_http1_hop hop;
+	struct rte_mbuf *s;
+	uint64_t seen = 0;
+
+	c->ins_pending = false;
+	c->fwd_keep = c->req.keep_alive;
+	if (c->req.keep_alive)
+		return;
+	for (s = c->in.head; s != NULL && seen < c->req.head_bytes; s = s->next) {
+		if (!RTE_MBUF_DIRECT(s) || rte_mbuf_refcnt_read(s) != 1)
+			return;
+		seen += s->data_len;
+	}
+	wp_http1_hop_init(&hop);
+	for (s = c->in.head; s != NULL && !hop.done; s = s->next)
+		(void)wp_http1_hop_feed(&hop, rte_pktmbuf_mtod(s, uint8_t *), s->data_len);
+	if (!hop.done || hop.line_end == 0)
+		return;                 /* not a head the framer accepted: leave it */
+	if (c->req.version_minor == 0 && !hop.keep_alive_opt) {
+		c->ins_pending = true;
+		c->ins_at = (uint32_t)hop.line_end;
+	}
+	c->fwd_keep = true;
+	c->px->st.hop_rewrites++;
 }
 
 /* Parse what is queued and move the current request to the backend. */
@@ -576,6 +638,7 @@ cl_pump(struct px_client *c)
 				return;
 			px->st.requests++;
 			c->retried = false;
+			cl_hop(c);
 			cl_keep_copy(c);
 			cl_acquire(c);
 			return;         /* cl_start_exchange pumps again */
@@ -592,7 +655,30 @@ cl_pump(struct px_client *c)
 		if (bc == NULL)
 			return;
 		room = wp_tcp_send_space(bc);
+		if (c->ins_pending && c->ins_at == 0) {
+			/* the keep-alive field after the request line */
+			const uint32_t il = (uint32_t)WP_HTTP1_HOP_KEEP_ALIVE_LEN;
+
+			m = room >= il ? rte_pktmbuf_alloc(px->conf.mp) : NULL;
+			if (m == NULL) {
+				pending_add(c);
+				return;
+			}
+			memcpy(rte_pktmbuf_mtod(m, char *), WP_HTTP1_HOP_KEEP_ALIVE, il);
+			m->data_len = (uint16_t)il;
+			m->pkt_len = il;
+			if (wp_tcp_send(bc, m) != 0) {
+				rte_pktmbuf_free(m);
+				cl_fail(c, WP_PX_E_BACKEND_FAILED, 502);
+				return;
+			}
+			c->ins_pending = false;
+			px->st.bytes_up += il;
+			continue;
+		}
 		k = c->parsed < room ? c->parsed : room;
+		if (c->ins_pending && k > c->ins_at)
+			k = c->ins_at;
 		if (k == 0) {
 			pending_add(c);         /* retried on the next poll */
 			return;
@@ -608,6 +694,8 @@ cl_pump(struct px_client *c)
 			return;
 		}
 		c->parsed -= k;
+		if (c->ins_pending)
+			c->ins_at -= k;
 		px->st.bytes_up += k;
 		wp_tcp_recved(c->tc, k);
 	}
@@ -659,7 +747,12 @@ static void
 cl_exchange_done(struct px_client *c)
 {
 	struct wp_proxy *px = c->px;
+	/* the client's connection: its request and the response it got (the
+	 * response goes out unchanged) */
 	bool keep = c->req.keep_alive && c->resp.keep_alive && !c->leftover;
+	/* the session: the request as the backend saw it */
+	bool reuse = c->fwd_keep && c->resp.keep_alive && !c->leftover &&
+		     c->req.done && c->parsed == 0 && !c->ins_pending;
 	unsigned cls = c->resp.status / 100;
 
 	struct px_backend *b = cl_backend(c);
@@ -671,7 +764,7 @@ cl_exchange_done(struct px_client *c)
 		b->st.status_5xx++;
 	be_outcome(b, cls != 5);
 	wp_hist_add(&b->st.lat, (uint64_t)(px->now - c->t_dispatch));
-	cl_release(c, keep && c->req.done && c->parsed == 0);
+	cl_release(c, reuse);
 	t_unlink(c);
 	if (!keep || !c->req.done || c->peer_fin || px->draining || c->close_after) {
 		cl_close(c);
@@ -932,7 +1025,7 @@ cb_accepted(void *listen_arg, struct wp_tcp_conn *tc)
 	c->state = PX_IDLE;
 	c->peer_fin = c->close_after = c->resp_started = false;
 	c->leased = c->waiting = c->retried = c->reused = c->leftover = c->has_copy = false;
-	c->fin_asked = false;
+	c->fin_asked = c->fwd_keep = c->ins_pending = false;
 	c->backend = -1;
 	c->parsed = c->b_unacked = 0;
 	wp_http1_init(&c->req, WP_HTTP1_REQUEST, WP_HTTP1_M_OTHER, &px->conf.limits);

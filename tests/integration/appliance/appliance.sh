@@ -17,6 +17,11 @@
 #  errors   - desync guard (bytes after a response close the session, never
 #             reach the next client), backend timeout 504, broken framing
 #             502
+#  close    - clients that close (Connection: close, HTTP/1.0 without
+#             keep-alive, both, a POST with a body) cost no backend session:
+#             one session (max_sessions 1) serves them all, the backend
+#             accepts no new connection and numbers every request on the one
+#             it has; each client connection is closed after its response
 # After each: warmpoold exits 0 on SIGTERM with every mbuf back and no flow
 # left; the backends saw exactly the requests the clients sent.
 # Exits 77 (SKIP) without root, namespaces or tools.
@@ -238,6 +243,49 @@ max_pending = 0" "backend_timeout = 500ms" "b1 $WPA_IP_SRV 8081"
 		[ "$(wpd_err $e)" -ge 1 ] || wpa_fail "error $e not counted"
 	done
 	grep -q "protocol=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "desync session not closed as protocol"
+	;;
+close)
+	# one session, never recycled: every request below must ride on it
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpd_conf "$WPA_TMP/w.ini" "min_idle = 1
+max_sessions = 1
+max_requests = 0" "" "b1 $WPA_IP_SRV 8081"
+	wpd_start "$WPA_TMP/w.ini"
+	acc0=$(wpa_backend_stats b1 connections_accepted)
+	n=0
+	for opts in "-H Connection:close" "--http1.0" "--http1.0 -H Connection:close" \
+		"-H Connection:Keep-Alive,close"; do
+		for _ in $(seq 1 10); do
+			# shellcheck disable=SC2086
+			wpa_curl -s -D "$WPA_TMP/h.out" -o "$WPA_TMP/b.out" $opts "$(url /size/1000)" ||
+				wpa_fail "curl $opts failed"
+			grep -q "^HTTP/1.[01] 200" "$WPA_TMP/h.out" || wpa_fail "curl $opts: $(head -1 "$WPA_TMP/h.out")"
+			[ "$(sha256sum <"$WPA_TMP/b.out" | cut -d' ' -f1)" = "$(wpa_pattern_sha 1000)" ] ||
+				wpa_fail "curl $opts: body differs"
+			n=$((n + 1))
+		done
+	done
+	# a body, and a raw client that must see its connection closed by us
+	head -c 3000 /dev/urandom >"$WPA_TMP/body"
+	want=$(sha256sum <"$WPA_TMP/body" | cut -d' ' -f1)
+	got=$(wpa_curl -s -D - -o /dev/null -H Connection:close --data-binary @"$WPA_TMP/body" "$(url /echo)" |
+		sed -n 's/^[Xx]-[Bb]ody-[Ss]ha256: *\([0-9a-f]*\).*/\1/p')
+	[ "$got" = "$want" ] || wpa_fail "POST /echo with Connection: close: backend saw $got, want $want"
+	n=$((n + 1))
+	printf 'GET /size/10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+		wpa_raw "$VIP" "$PORT" 5 >"$WPA_TMP/raw.out"
+	rc=$?
+	[ "$rc" -eq 0 ] || wpa_fail "raw Connection: close client: not closed by warmpoold (rc $rc)"
+	grep -aq "^HTTP/1.1 200" "$WPA_TMP/raw.out" || wpa_fail "raw client: $(head -1 "$WPA_TMP/raw.out")"
+	k=$(sed -n 's/^X-Conn-Req: *\([0-9]*\).*/\1/p' "$WPA_TMP/raw.out" | tr -d '\r')
+	n=$((n + 1))
+	acc1=$(wpa_backend_stats b1 connections_accepted)
+	wpa_log "$n closing clients: backend connections accepted $acc0 -> $acc1, last request was number $k on its connection"
+	[ "$acc1" -eq "$acc0" ] || wpa_fail "$((acc1 - acc0)) new backend connections for $n closing clients"
+	[ "${k:-0}" -ge "$n" ] || wpa_fail "the last request was number ${k:-?} on its backend connection, want >= $n"
+	wpd_stop
+	[ "$(wpd_stat hop_rewrites)" -ge "$n" ] || wpa_fail "hop_rewrites $(wpd_stat hop_rewrites) < $n"
+	[ "$(wpd_stat not_reusable)" -eq 0 ] || wpa_fail "$(wpd_stat not_reusable) exchanges closed their session"
 	;;
 *) wpa_fail "unknown kind '$KIND'" ;;
 esac
