@@ -18,12 +18,14 @@
  * breakers and scaling on those reports and sends its decisions back as
  * commands (probe, backend state, breaker state, pool targets).
  *
- * SIGTERM/SIGINT: the control core sends DRAIN to every worker. A worker
- * stops listening, closes idle clients and lets busy ones finish their
- * response (until [shutdown] drain_timeout), then closes its backend
- * sessions with FIN and reports DRAINED once its TCP flows are gone (or
- * after a short grace). The control core then stops the workers, frees
- * everything and checks that every mbuf came back.
+ * SIGTERM/SIGINT: the control core sends DRAIN (with [shutdown]
+ * drain_timeout) to every worker. A worker stops listening and lets every
+ * client finish the request it is sending or sends next, answered with
+ * "Connection: close" (until drain_timeout); clients silent for
+ * WPD_IDLE_GRACE_NS are closed. Then it closes its backend sessions with
+ * FIN and reports DRAINED once its TCP flows are gone (or after a short
+ * grace). The control core then stops the workers, frees everything and
+ * checks that every mbuf came back.
  *
  * Flow steering is issue 6: with more than one worker, a port's queues
  * would spread a backend session's packets over workers that do not own
@@ -56,6 +58,11 @@
 
 #define PROG "warmpoold"
 #define WPD_CLOSE_GRACE_NS (2LL * 1000000000LL)
+/* Draining: a keep-alive client gets this long to send its next request
+ * (served, with Connection: close) before an idle connection is closed;
+ * a request already on the wire when the drain began is not cut. At most
+ * half of drain_timeout. */
+#define WPD_IDLE_GRACE_NS (500LL * 1000000LL)
 /* Reports to the control core: often enough for outlier detection to see
  * failure runs while they are short, cheap at ~10 records per backend. */
 #define WPD_REPORT_NS (100LL * 1000000LL)
@@ -80,8 +87,8 @@ struct wpd_worker {
 	struct wp_worker_ctx *ctx;
 	struct wpd_sent *sent;          /* [n_backends] */
 	int64_t next_report;
-	bool draining, closing, drained;
-	int64_t drain_deadline, close_deadline;
+	bool draining, closing, drained, idle_closed;
+	int64_t drain_deadline, close_deadline, idle_deadline;
 };
 
 struct wpd {
@@ -178,6 +185,10 @@ worker_drain_step(struct wp_worker_ctx *ctx, struct wpd_worker *w, int64_t now)
 	uint32_t left;
 
 	if (!w->closing) {
+		if (!w->idle_closed && now >= w->idle_deadline) {
+			wp_proxy_close_idle(w->px);
+			w->idle_closed = true;
+		}
 		if (wp_proxy_clients(w->px) > 0 && now < w->drain_deadline)
 			return;
 		/* clients done (or out of time): sessions go with FIN */
@@ -415,7 +426,8 @@ worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 	if (cmd->type != WPD_CMD_DRAIN || w->draining)
 		return;
 	w->draining = true;
-	w->drain_deadline = (int64_t)wp_clock_ns() + D.cfg->shutdown.drain_timeout_ns;
+	w->drain_deadline = now + (int64_t)cmd->args.u64[0];
+	w->idle_deadline = now + RTE_MIN(WPD_IDLE_GRACE_NS, (int64_t)cmd->args.u64[0] / 2);
 	wp_proxy_drain(w->px);
 }
 
@@ -637,11 +649,11 @@ report_worker(unsigned wid)
 	printf(PROG ": worker %u: clients accepted=%" PRIu64 " open=%u; requests=%" PRIu64
 	       " responses=%" PRIu64 " 2xx=%" PRIu64 " 3xx=%" PRIu64 " 4xx=%" PRIu64
 	       " 5xx=%" PRIu64 " reused=%" PRIu64 " retries=%" PRIu64 " not_reusable=%" PRIu64
-	       " hop_rewrites=%" PRIu64
+	       " hop_rewrites=%" PRIu64 " close_announced=%" PRIu64
 	       " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 "; errors:%s\n",
 	       wid, s.accepted, s.clients, s.requests, s.responses, s.status_class[2],
 	       s.status_class[3], s.status_class[4], s.status_class[5], s.reused, s.retries,
-	       s.not_reusable, s.hop_rewrites, s.bytes_up, s.bytes_down, o ? errs : " none");
+	       s.not_reusable, s.hop_rewrites, s.close_announced, s.bytes_up, s.bytes_down, o ? errs : " none");
 	for (unsigned i = 0; i < D.cfg->n_backends; i++) {
 		struct wp_pool_stats ps;
 
@@ -690,6 +702,8 @@ control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
 		wpd_ctl_poll(ctl, (int64_t)now);
 		if (!draining && wp_runtime_stop_signal() != 0) {
 			struct wp_cmd cmd = { .type = WPD_CMD_DRAIN };
+
+			cmd.args.u64[0] = (uint64_t)D.cfg->shutdown.drain_timeout_ns;
 
 			printf(PROG ": signal %d: draining (up to %" PRId64 " ms for in-flight "
 			       "requests)\n", wp_runtime_stop_signal(),

@@ -22,7 +22,8 @@
 
 /* Commands */
 enum wpd_cmd {
-	WPD_CMD_DRAIN = WP_CMD_USER + 1,   /* SIGTERM: drain and report DRAINED */
+	WPD_CMD_DRAIN = WP_CMD_USER + 1,   /* SIGTERM: drain and report DRAINED;
+					    * u64[0] drain_timeout ns */
 	WPD_CMD_PROBE = WP_CMD_USER + 2,   /* u64[0] id, u64[1] backend, u64[2] timeout ns */
 	WPD_CMD_STATE = WP_CMD_USER + 3,   /* u64[0] backend, u64[1] enum wp_backend_state */
 	WPD_CMD_BREAKER = WP_CMD_USER + 4, /* u64[0] backend, u64[1] state,

@@ -104,6 +104,8 @@ struct wp_proxy_stats {
 	uint64_t not_reusable;       /* exchanges that closed their session */
 	uint64_t hop_rewrites;       /* requests asking to close whose Connection was
 				      * rewritten so their session stays (http1_hop.h) */
+	uint64_t close_announced;    /* responses given "Connection: close" because
+				      * the client is closed after them */
 	uint64_t bytes_up, bytes_down;
 	uint32_t clients;            /* gauge: open client connections */
 	uint32_t in_flight;          /* gauge: requests holding or awaiting a session */
@@ -130,10 +132,14 @@ struct wp_proxy *wp_proxy_create(const struct wp_proxy_conf *conf);
  * stacks' clock. */
 void wp_proxy_poll(struct wp_proxy *px, int64_t now);
 
-/* Stop accepting (unlisten), close idle client connections, and close
- * each busy one after its current response. wp_proxy_clients() reaching
- * 0 means drained. */
+/* Stop accepting (unlisten) and close every client connection after its
+ * next response, which says "Connection: close": a client whose next
+ * request is already on its way is served, not cut. Then, after a grace
+ * long enough for such requests to arrive, wp_proxy_close_idle() closes
+ * the clients that sent nothing. wp_proxy_clients() reaching 0 means
+ * drained. */
 void wp_proxy_drain(struct wp_proxy *px);
+void wp_proxy_close_idle(struct wp_proxy *px);
 uint32_t wp_proxy_clients(const struct wp_proxy *px);
 
 /* Sessions of every pool closed with FIN (after draining). */

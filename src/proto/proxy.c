@@ -34,6 +34,17 @@
  * the backend keeps the session, and the client's connection is closed
  * after its response. fwd_keep says the backend was asked to keep it.
  *
+ * A client that will be closed after its response (it asked for it, or
+ * the worker is draining) is told so: "Connection: close" is inserted
+ * after the status line of the response (RFC 9112 section 9.6), unless a
+ * 1xx came first or the status line was already on its way. A keep-alive
+ * client then never sees a FIN it could take for a lost response.
+ *
+ * Drain (wp_proxy_drain): the listener goes; every client may finish the
+ * request it is sending or sends next (answered with Connection: close);
+ * wp_proxy_close_idle() then closes those that stayed silent, so a client
+ * whose next request was already on the wire is served, not cut.
+ *
  * Ownership: everything here belongs to the worker's lcore. Client slots
  * are a fixed array with a free list; generation numbers make pool tags
  * of a previous occupant of a slot harmless.
@@ -780,6 +791,72 @@ cl_exchange_done(struct px_client *c)
 		cl_pump(c);             /* a pipelined request is waiting */
 }
 
+/* Byte `off` of chain m (off within the chain). */
+static uint8_t
+chain_byte(const struct rte_mbuf *m, uint32_t off)
+{
+	while (m != NULL && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	return m != NULL ? rte_pktmbuf_mtod(m, const uint8_t *)[off] : 0;
+}
+
+/* Offset of the first LF in the first `len` bytes of chain m, or -1. */
+static int64_t
+chain_find_lf(const struct rte_mbuf *m, uint32_t len)
+{
+	uint32_t off = 0;
+
+	for (; m != NULL && off < len; m = m->next) {
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t k = m->data_len < len - off ? m->data_len : len - off;
+		const uint8_t *lf = memchr(d, '\n', k);
+
+		if (lf != NULL)
+			return off + (uint32_t)(lf - d);
+		off += k;
+	}
+	return -1;
+}
+
+/* The first bytes of a response (len of them, framed by the parser) go
+ * to a client that is closed after it: queue them with "Connection:
+ * close" after the status line. false when that cannot be done (1xx, the
+ * line not complete in these bytes, no mbuf): the caller queues m as is. */
+static bool
+cl_queue_with_close(struct px_client *c, struct rte_mbuf *m, uint32_t len)
+{
+	static const char hdr[] = "Connection: close\r\n";
+	struct rte_mempool *mp = c->px->conf.mp;
+	struct px_q tmp = { 0 };
+	struct rte_mbuf *line, *ins;
+	int64_t lf = chain_find_lf(m, len);
+
+	/* "HTTP/1.x NNN": the framer has accepted the line */
+	if (lf < 12 || (uint64_t)lf + 1 > len || c->resp.interim > 0 ||
+	    chain_byte(m, 9) == '1')
+		return false;
+	ins = rte_pktmbuf_alloc(mp);
+	if (ins == NULL)
+		return false;
+	q_push(&tmp, m);
+	line = q_take(&tmp, (uint32_t)lf + 1, mp);
+	if (line == NULL) {
+		rte_pktmbuf_free(ins);  /* q_take failed before cutting: m is whole */
+		return false;
+	}
+	memcpy(rte_pktmbuf_mtod(ins, char *), hdr, sizeof(hdr) - 1);
+	ins->data_len = sizeof(hdr) - 1;
+	ins->pkt_len = sizeof(hdr) - 1;
+	q_push(&c->out, line);
+	q_push(&c->out, ins);
+	if (tmp.head != NULL)
+		q_push(&c->out, tmp.head);
+	c->px->st.close_announced++;
+	return true;
+}
+
 static void
 tr_data(void *arg, uint32_t sid, struct rte_mbuf *m)
 {
@@ -827,8 +904,14 @@ tr_data(void *arg, uint32_t sid, struct rte_mbuf *m)
 		len = (uint32_t)n;
 	}
 	if (m != NULL) {
+		struct wp_proxy *px = b->px;
+		bool closes = px->draining || c->close_after || c->peer_fin ||
+			      !c->req.keep_alive;
+
 		c->b_unacked += len;
-		q_push(&c->out, m);
+		if (c->resp_started || !closes || !c->resp.keep_alive ||
+		    !cl_queue_with_close(c, m, len))
+			q_push(&c->out, m);
 		c->resp_started = true;
 	}
 	t_set(c, PX_T_BACKEND);
@@ -1100,11 +1183,19 @@ wp_proxy_drain(struct wp_proxy *px)
 	for (i = 0; i < px->conf.max_clients; i++) {
 		struct px_client *c = &px->clients[i];
 
-		if (c->state == PX_IDLE)
-			cl_close(c);
-		else if (c->state != PX_FREE)
+		if (c->state != PX_FREE)
 			c->close_after = true;
 	}
+}
+
+void
+wp_proxy_close_idle(struct wp_proxy *px)
+{
+	uint32_t i;
+
+	for (i = 0; i < px->conf.max_clients; i++)
+		if (px->clients[i].state == PX_IDLE)
+			cl_close(&px->clients[i]);
 }
 
 uint32_t
