@@ -18,6 +18,12 @@
  * breakers and scaling on those reports and sends its decisions back as
  * commands (probe, backend state, breaker state, pool targets).
  *
+ * Reload (SIGHUP, sighup.c): each worker keeps its own copy of the
+ * configuration (`stage`, its lcore only); WPD_CMD_SET writes one field
+ * of it that wp_reload_worker_field_ok() allows, WPD_CMD_COMMIT applies
+ * the pool parameters, weights, [http] and retry budgets to its proxy
+ * (wp_proxy_reconfigure) and reports the generation in force.
+ *
  * SIGTERM/SIGINT: the control core sends DRAIN (with [shutdown]
  * drain_timeout) to every worker. A worker stops listening and lets every
  * client finish the request it is sending or sends next, answered with
@@ -50,10 +56,12 @@
 #include <warmpool/port.h>
 #include <warmpool/probe.h>
 #include <warmpool/proxy.h>
+#include <warmpool/reload.h>
 #include <warmpool/runtime.h>
 
 #include "appliance.h"
 #include "control.h"
+#include "sighup.h"
 #include "wpd_msg.h"
 
 #define PROG "warmpoold"
@@ -86,13 +94,17 @@ struct wpd_worker {
 	struct wp_prober *prober;
 	struct wp_worker_ctx *ctx;
 	struct wpd_sent *sent;          /* [n_backends] */
+	struct wp_config *stage;        /* reload: settings as the control core sent them */
+	uint32_t settings_gen;          /* generation applied (WPD_CMD_COMMIT) */
 	int64_t next_report;
 	bool draining, closing, drained, idle_closed;
 	int64_t drain_deadline, close_deadline, idle_deadline;
 };
 
 struct wpd {
-	const struct wp_config *cfg;
+	const struct wp_config *cfg;    /* as started (workers read it); the running
+					 * one is wpd_ctl_config() */
+	const char *path;               /* the file, for SIGHUP */
 	struct rte_mempool *mp;
 	uint16_t cport, bport;
 	bool two_ports, cport_up, bport_up;
@@ -267,6 +279,7 @@ worker_report(struct wp_worker_ctx *ctx, struct wpd_worker *w)
 	core.requests = ps.responses + core.errors;
 	core.clients = ps.clients;
 	core.in_flight = ps.in_flight;
+	core.settings_gen = w->settings_gen;
 	(void)wp_worker_push(ctx, WPD_R_CORE, &core, sizeof(core));
 
 	for (uint16_t b = 0; b < D.cfg->n_backends; b++) {
@@ -387,6 +400,42 @@ worker_poll(struct wp_worker_ctx *ctx, void *arg)
 	return n;
 }
 
+/* WPD_CMD_SET: one field of the staged configuration. */
+static void
+worker_set(struct wpd_worker *w, const struct wp_cmd *cmd)
+{
+	uint64_t off = cmd->args.u64[0], size = cmd->args.u64[1], v = cmd->args.u64[2];
+
+	if (off > UINT32_MAX || size > 8 || !wp_reload_worker_field_ok((uint32_t)off,
+								      (uint32_t)size))
+		return;                 /* not a field a worker takes: ignored */
+	memcpy((char *)w->stage + off, &v, size); /* little-endian: the low bytes */
+}
+
+/* WPD_CMD_COMMIT: the staged settings into the proxy. */
+static void
+worker_commit(struct wpd_worker *w, const struct wp_cmd *cmd)
+{
+	const struct wp_config *s = w->stage;
+	struct wp_proxy_live live;
+
+	memset(&live, 0, sizeof(live));
+	live.limits.max_line = s->http.max_line;
+	live.limits.max_header_bytes = s->http.max_header_bytes;
+	live.limits.max_headers = s->http.max_headers;
+	live.client_idle_timeout_ns = s->http.client_idle_timeout_ns;
+	live.request_timeout_ns = s->http.request_timeout_ns;
+	live.backend_timeout_ns = s->http.backend_timeout_ns;
+	live.retry_idempotent = s->http.retry_idempotent;
+	wp_config_pool_params(s, &live.pool);   /* (the pools keep their seeds) */
+	live.pool_targets = !s->scaling.enabled;
+	wp_config_breaker_params(s, &live.breaker_params);
+	for (unsigned b = 0; b < s->n_backends && b < WP_PROXY_MAX_BACKENDS; b++)
+		live.weight[b] = s->backend[b].weight;
+	if (wp_proxy_reconfigure(w->px, &live) == 0)
+		w->settings_gen = (uint32_t)cmd->args.u64[0];
+}
+
 static void
 worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 {
@@ -397,6 +446,14 @@ worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 	w->ctx = ctx;
 	if (cmd->type == WPD_CMD_PROBE) {
 		worker_probe(w, cmd, now);
+		return;
+	}
+	if (cmd->type == WPD_CMD_SET) {
+		worker_set(w, cmd);
+		return;
+	}
+	if (cmd->type == WPD_CMD_COMMIT) {
+		worker_commit(w, cmd);
 		return;
 	}
 	if (cmd->type == WPD_CMD_TARGETS) {
@@ -573,8 +630,11 @@ worker_up(unsigned wid, int socket, const struct wpd_ctl *ctl)
 	}
 	w->sent = rte_zmalloc_socket("wpd_sent", sizeof(w->sent[0]) * cfg->n_backends,
 				     RTE_CACHE_LINE_SIZE, socket);
-	if (w->sent == NULL)
+	w->stage = rte_malloc_socket("wpd_stage", sizeof(*w->stage), RTE_CACHE_LINE_SIZE,
+				     socket);
+	if (w->sent == NULL || w->stage == NULL)
 		return -ENOMEM;
+	*w->stage = *cfg;
 	memset(&prc, 0, sizeof(prc));
 	prc.net = w->bnet;
 	prc.type = cfg->health.type == WP_CONFIG_HEALTH_HTTP ? WP_PROBE_HTTP : WP_PROBE_TCP;
@@ -603,6 +663,7 @@ teardown(void)
 		wp_prober_free(w->prober);
 		wp_proxy_free(w->px);
 		rte_free(w->sent);
+		rte_free(w->stage);
 		if (w->bnet != NULL && w->bnet != w->cnet)
 			wp_net_free(w->bnet);
 		wp_net_free(w->cnet);
@@ -700,19 +761,19 @@ control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
 			rte_delay_us_sleep(1000);
 		now = wp_clock_ns();
 		wpd_ctl_poll(ctl, (int64_t)now);
+		if (!draining)
+			(void)wpd_sighup_poll(ctl, D.cfg, D.path);
 		if (!draining && wp_runtime_stop_signal() != 0) {
+			int64_t drain_ns = wpd_ctl_config(ctl)->shutdown.drain_timeout_ns;
 			struct wp_cmd cmd = { .type = WPD_CMD_DRAIN };
 
-			cmd.args.u64[0] = (uint64_t)D.cfg->shutdown.drain_timeout_ns;
-
+			cmd.args.u64[0] = (uint64_t)drain_ns;
 			printf(PROG ": signal %d: draining (up to %" PRId64 " ms for in-flight "
-			       "requests)\n", wp_runtime_stop_signal(),
-			       D.cfg->shutdown.drain_timeout_ns / 1000000);
+			       "requests)\n", wp_runtime_stop_signal(), drain_ns / 1000000);
 			for (i = 0; i < D.nworkers; i++)
 				(void)wp_runtime_send(rt, i, &cmd);
 			draining = true;
-			deadline = now + (uint64_t)D.cfg->shutdown.drain_timeout_ns +
-				   2 * (uint64_t)WPD_CLOSE_GRACE_NS;
+			deadline = now + (uint64_t)drain_ns + 2 * (uint64_t)WPD_CLOSE_GRACE_NS;
 		}
 		if (!draining)
 			continue;
@@ -732,7 +793,8 @@ control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
 }
 
 int
-wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
+wpd_appliance_run(const struct wp_config *cfg, const char *path,
+		  struct wp_runtime_conf *rconf)
 {
 	struct wp_runtime_hooks hooks = { .poll = worker_poll, .cmd = worker_cmd,
 					  .telem = wpd_ctl_telem };
@@ -744,6 +806,7 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 
 	memset(&D, 0, sizeof(D));
 	D.cfg = cfg;
+	D.path = path;
 	D.nworkers = rte_lcore_count() - 1;
 	if (D.nworkers != 1) {
 		fprintf(stderr, PROG ": %u workers: more than one worker needs flow steering "

@@ -31,6 +31,15 @@ void wpd_ctl_telem(unsigned worker, const struct wp_telem_rec *rec, void *arg);
 /* One control pass at `now` (CLOCK_MONOTONIC ns): start due checks,
  * apply decisions, publish telemetry when a period has passed. */
 void wpd_ctl_poll(struct wpd_ctl *c, int64_t now);
+/* The running configuration (a copy the control core owns; reloads
+ * change it). */
+const struct wp_config *wpd_ctl_config(const struct wpd_ctl *c);
+/* Put `eff` (a wp_reload_plan() result) in force: the controllers take
+ * their new parameters now, the workers theirs over the command rings
+ * (WPD_CMD_SET ... WPD_CMD_COMMIT, resent until through). Returns the new
+ * settings generation; "settings generation N in force on every worker"
+ * is printed when all have applied it. */
+uint32_t wpd_ctl_reload(struct wpd_ctl *c, const struct wp_config *eff, int64_t now);
 /* One line per backend: health, ejections, checks (for the exit report). */
 void wpd_ctl_report(const struct wpd_ctl *c);
 /* Mark the export ring closed and free everything. NULL is fine. */

@@ -157,6 +157,25 @@ const struct wp_breaker_gate *wp_proxy_gate(const struct wp_proxy *px, unsigned 
  * warms it again, paced) and the backend choice is refreshed. */
 int wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
 			       enum wp_backend_state st, int64_t now);
+/* What may change while the proxy runs (configuration reload). */
+struct wp_proxy_live {
+	struct wp_http1_limits limits;   /* for messages that start from now on */
+	int64_t client_idle_timeout_ns;  /* running timers move by the difference */
+	int64_t request_timeout_ns;
+	int64_t backend_timeout_ns;
+	bool retry_idempotent;           /* only where retry buffers were allocated */
+	struct wp_pool_params pool;      /* every pool: wp_pool_set_params() */
+	bool pool_targets;               /* also min_idle/max_sessions (scaling off) */
+	struct wp_breaker_params breaker_params; /* the retry budgets */
+	uint32_t weight[WP_PROXY_MAX_BACKENDS];  /* [nbackends], 1..1000 */
+};
+
+/* Apply `live` (checked whole first: nothing changes on -EINVAL, which is
+ * logged). Pools bounded by what they were created with (max_sessions,
+ * max_pending); weights take effect at the next pick; a running timeout
+ * keeps its start and ends at start + the new value (0 turns it off). */
+int wp_proxy_reconfigure(struct wp_proxy *px, const struct wp_proxy_live *live);
+
 /* The pool of backend `idx` (for stats and the control core's commands). */
 struct wp_pool *wp_proxy_pool(struct wp_proxy *px, unsigned idx);
 const char *wp_proxy_err_name(enum wp_proxy_err e);

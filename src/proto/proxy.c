@@ -125,7 +125,9 @@ struct px_tlist {
 };
 
 struct wp_proxy {
-	struct wp_proxy_conf conf;
+	struct wp_proxy_conf conf;      /* as created, then as reconfigured */
+	uint32_t max_sessions0;         /* what the pools were created with */
+	uint32_t max_pending0;
 	int64_t now;
 	bool draining;
 	struct px_client *clients;
@@ -1250,6 +1252,81 @@ wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
 	return 0;
 }
 
+/* A timer list whose timeout goes from `old` to `to`: every deadline is
+ * start + timeout, and starts are in list order, so moving every deadline
+ * by the same amount keeps the list sorted. */
+static void
+retime(struct wp_proxy *px, enum px_timer t, int64_t old, int64_t to)
+{
+	struct px_client *c, *next;
+
+	for (c = px->tl[t].head; c != NULL; c = next) {
+		next = c->tnext;
+		if (to <= 0)
+			t_unlink(c);
+		else
+			c->deadline += to - old;
+	}
+}
+
+int
+wp_proxy_reconfigure(struct wp_proxy *px, const struct wp_proxy_live *live)
+{
+	char perr[128];
+	const char *bad = NULL;
+	unsigned i;
+
+	if (wp_pool_params_check(&live->pool, perr, sizeof(perr)) != 0)
+		bad = perr;
+	else if (live->pool.max_sessions > px->max_sessions0)
+		bad = "max_sessions above what the pools were created with";
+	else if (live->pool.max_pending > px->max_pending0 &&
+		 live->pool.max_pending > rte_align32pow2(px->max_pending0 ? px->max_pending0 : 1))
+		bad = "max_pending above what the queues were created with";
+	else if (live->client_idle_timeout_ns < 0 || live->request_timeout_ns < 0 ||
+		 live->backend_timeout_ns < 0)
+		bad = "timeouts must be >= 0 (0 = off)";
+	else if (live->limits.max_line < 16 || live->limits.max_headers == 0 ||
+		 live->limits.max_header_bytes < live->limits.max_line)
+		bad = "HTTP limits out of range";
+	else if (px->conf.breaker &&
+		 wp_breaker_params_check(&live->breaker_params, perr, sizeof(perr)) != 0)
+		bad = perr;
+	for (i = 0; bad == NULL && i < px->conf.nbackends; i++)
+		if (live->weight[i] == 0 || live->weight[i] > 1000)
+			bad = "weights must be 1..1000";
+	if (bad != NULL) {
+		PX_LOG(ERR, "new settings refused: %s", bad);
+		return -EINVAL;
+	}
+	for (i = 0; i < px->conf.nbackends; i++) {
+		struct px_backend *b = &px->be[i];
+
+		if (wp_pool_set_params(b->pool, &live->pool) != 0 ||
+		    (live->pool_targets &&
+		     wp_pool_set_targets(b->pool, live->pool.min_idle,
+					 live->pool.max_sessions) != 0))
+			return -EINVAL; /* cannot happen: checked above; logged by the pool */
+		px->conf.backends[i].weight = live->weight[i];
+		(void)wp_selector_set(px->sel, i, b->pool, live->weight[i]);
+		if (px->conf.breaker)
+			(void)wp_retry_budget_set_params(&b->rb, &live->breaker_params,
+							 px->conf.nworkers ? px->conf.nworkers : 1,
+							 px->now);
+	}
+	retime(px, PX_T_IDLE, px->conf.client_idle_timeout_ns, live->client_idle_timeout_ns);
+	retime(px, PX_T_HEAD, px->conf.request_timeout_ns, live->request_timeout_ns);
+	retime(px, PX_T_BACKEND, px->conf.backend_timeout_ns, live->backend_timeout_ns);
+	px->conf.client_idle_timeout_ns = live->client_idle_timeout_ns;
+	px->conf.request_timeout_ns = live->request_timeout_ns;
+	px->conf.backend_timeout_ns = live->backend_timeout_ns;
+	px->conf.limits = live->limits;
+	px->conf.retry_idempotent = live->retry_idempotent;
+	px->conf.pool = live->pool;
+	px->conf.breaker_params = live->breaker_params;
+	return 0;
+}
+
 struct wp_pool *
 wp_proxy_pool(struct wp_proxy *px, unsigned idx)
 {
@@ -1339,6 +1416,8 @@ wp_proxy_create(const struct wp_proxy_conf *conf)
 	if (px == NULL)
 		goto fail;
 	px->conf = *conf;
+	px->max_sessions0 = conf->pool.max_sessions;
+	px->max_pending0 = conf->pool.max_pending;
 	px->clients = rte_zmalloc_socket("wp_px_clients",
 					 conf->max_clients * sizeof(*px->clients),
 					 RTE_CACHE_LINE_SIZE, conf->socket);
