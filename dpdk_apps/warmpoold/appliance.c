@@ -61,6 +61,7 @@
 
 #include "appliance.h"
 #include "control.h"
+#include "mgmt.h"
 #include "sighup.h"
 #include "wpd_msg.h"
 
@@ -747,7 +748,7 @@ report_worker(unsigned wid)
 /* ------------------------------------------------------------ control */
 
 static int
-control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
+control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl, struct wpd_mgmt *mgmt)
 {
 	bool draining = false;
 	uint64_t deadline = 0;
@@ -763,6 +764,7 @@ control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
 		wpd_ctl_poll(ctl, (int64_t)now);
 		if (!draining)
 			(void)wpd_sighup_poll(ctl, D.cfg, D.path);
+		wpd_mgmt_poll(mgmt, ctl, (int64_t)now);
 		if (!draining && wp_runtime_stop_signal() != 0) {
 			int64_t drain_ns = wpd_ctl_config(ctl)->shutdown.drain_timeout_ns;
 			struct wp_cmd cmd = { .type = WPD_CMD_DRAIN };
@@ -800,6 +802,7 @@ wpd_appliance_run(const struct wp_config *cfg, const char *path,
 					  .telem = wpd_ctl_telem };
 	struct wp_runtime *rt = NULL;
 	struct wpd_ctl *ctl = NULL;
+	struct wpd_mgmt *mgmt = NULL;
 	unsigned nmbufs, in_use_end;
 	int status = 1, rc, stopped;
 	char ip[32];
@@ -841,6 +844,9 @@ wpd_appliance_run(const struct wp_config *cfg, const char *path,
 	ctl = wpd_ctl_create(cfg, D.nworkers);
 	if (ctl == NULL)
 		goto out;
+	mgmt = wpd_mgmt_open(cfg);      /* NULL with errno 0: turned off */
+	if (mgmt == NULL && errno != 0)
+		goto out;
 	for (unsigned i = 0; i < D.nworkers; i++) {
 		rc = worker_up(i, (int)rte_socket_id(), ctl);
 		if (rc < 0)
@@ -861,7 +867,7 @@ wpd_appliance_run(const struct wp_config *cfg, const char *path,
 	       "min_idle %u / max_sessions %u per backend per worker\n", ip, cfg->listen.port,
 	       D.nworkers, cfg->n_backends, D.two_ports ? "client and backend ports" :
 	       "one port", cfg->pool.min_idle, cfg->pool.max_sessions);
-	control_loop(rt, ctl);
+	control_loop(rt, ctl, mgmt);
 	stopped = wp_runtime_stop(rt);
 	if (stopped < 0) {
 		fprintf(stderr, PROG ": stopping workers failed: %s\n", strerror(-stopped));
@@ -870,8 +876,10 @@ wpd_appliance_run(const struct wp_config *cfg, const char *path,
 	for (unsigned i = 0; i < D.nworkers; i++)
 		report_worker(i);
 	wpd_ctl_report(ctl);
+	wpd_mgmt_report(mgmt);
 	status = 0;
 out:
+	wpd_mgmt_close(mgmt);
 	teardown();
 	wpd_ctl_free(ctl);
 	wp_runtime_free(rt);

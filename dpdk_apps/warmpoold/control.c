@@ -74,6 +74,7 @@
 #include <warmpool/clock.h>
 #include <warmpool/config.h>
 #include <warmpool/export.h>
+#include <warmpool/export_prom.h>
 #include <warmpool/health.h>
 #include <warmpool/hist.h>
 #include <warmpool/outlier.h>
@@ -141,6 +142,7 @@ struct wpd_ctl {
 	uint32_t gen_announced;         /* "in force" printed for this one */
 	struct wp_reload_field fields[WP_RELOAD_MAX_FIELDS];
 	unsigned nfields;
+	const char *names[WP_CONFIG_MAX_BACKENDS]; /* into cur: for /metrics */
 };
 
 /* The one instance rte_telemetry reads, and the lock that guards both the
@@ -702,6 +704,62 @@ wpd_ctl_config(const struct wpd_ctl *c)
 }
 
 uint32_t
+wpd_ctl_settings_gen(const struct wpd_ctl *c)
+{
+	return c->settings_gen;
+}
+
+void
+wpd_ctl_prom_view(const struct wpd_ctl *c, struct wp_prom_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (c->snap_seq == 0)
+		return;                 /* nothing published yet */
+	v->n_workers = c->nw;
+	v->n_backends = c->nb;
+	v->core = c->snap_core;
+	v->pool = c->snap_pool;
+	v->backend = c->snap_backend;
+	v->names = c->names;
+}
+
+int
+wpd_ctl_backend(const struct wpd_ctl *c, unsigned b, struct wpd_backend_view *out)
+{
+	const struct wp_health_backend *h;
+
+	if (b >= c->nb)
+		return -ENOENT;
+	h = wp_health_backend(c->health, b);
+	memset(out, 0, sizeof(*out));
+	out->cfg = &c->cfg->backend[b];
+	out->health = (uint8_t)wp_health_state(c->health, b);
+	out->drain = h != NULL && h->drain;
+	out->ejected = wp_outlier_is_ejected(c->outlier, b);
+	out->breaker = c->be[b].breaker.state;
+	out->applied = c->be[b].applied;
+	out->snap = c->snap_seq > 0 ? &c->snap_backend[b] : NULL;
+	return 0;
+}
+
+unsigned
+wpd_ctl_backends(const struct wpd_ctl *c)
+{
+	return c->nb;
+}
+
+int
+wpd_ctl_set_drain(struct wpd_ctl *c, const char *name, bool on, int64_t now)
+{
+	int b = wp_config_find_backend(c->cfg, name);
+
+	if (b < 0)
+		return -ENOENT;
+	/* on_health reports the change and marks it for apply_states */
+	return wp_health_set_drain(c->health, (uint32_t)b, on, now);
+}
+
+uint32_t
 wpd_ctl_reload(struct wpd_ctl *c, const struct wp_config *eff, int64_t now)
 {
 	struct wp_health_params hp;
@@ -982,6 +1040,8 @@ wpd_ctl_create(const struct wp_config *cfg, unsigned nworkers)
 		goto fail;
 	for (unsigned w = 0; w < c->nw; w++)
 		c->told[w] = *cfg;      /* what every worker starts from */
+	for (unsigned b = 0; b < c->nb; b++)
+		c->names[b] = c->cur.backend[b].name;
 	c->nfields = wp_reload_worker_fields(c->nb, c->fields, WP_RELOAD_MAX_FIELDS);
 
 	wp_health_params_default(&hp);

@@ -30,6 +30,14 @@
 #             file that does not validate: every error printed with
 #             file:line, nothing changes. The keep-alive client and wrk
 #             see no error.
+#  mgmt     - the management listener (127.0.0.1:9180 in the appliance's
+#             namespace, curl there): /metrics has the ring's numbers (the
+#             same lines as wp-stat --prometheus, the backends' own request
+#             counts), /backends is JSON; POST drain closes b1's sessions
+#             (the backend sees none) and no request reaches it, undrain
+#             brings both back; bad requests get 400/404/405 and are
+#             counted; --check-config refuses a non-loopback address
+#             unless allow_remote = yes.
 # After each: warmpoold exits 0 on SIGTERM, every mbuf back, no flow left.
 # Exits 77 (SKIP) without root, namespaces or tools.
 
@@ -518,6 +526,127 @@ EOF
 	wpa_log "keep-alive client: $(cat "$WPA_TMP/ka.out")"
 	grep -q "^ok [0-9]* requests on one connection" "$WPA_TMP/ka.out" || wpa_fail "keep-alive client: $(cat "$WPA_TMP/ka.out")"
 	wpd_stop
+	;;
+mgmt)
+	WPA_WPD_SNAPSHOT=200ms
+	MG=http://127.0.0.1:9180
+	mg() { wpa_curl_ns "$WPA_NS_APP" "$@"; }
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_backend_start b2 "$WPA_IP_SRV2" 8082
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
+max_sessions = 8" "" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV2 8082"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	grep -q "management: listening on 127.0.0.1:9180" "$WPA_TMP/wpd.out" || wpa_fail "no management listener"
+	# the counts before: /metrics and the backends' own (start-up's
+	# reachability checks are in both, or in one if curl gave up early)
+	sleep 0.6
+	mg -s -o "$WPA_TMP/metrics0.txt" "$MG/metrics" || wpa_fail "GET /metrics failed"
+	n1=$(wpa_backend_stats b1 requests) n2=$(wpa_backend_stats b2 requests)
+	bad=$(codes 40 /size/100)
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 40 requests failed"
+	sleep 0.6       # two snapshot periods: the ring has the final counts
+	mg -s -D "$WPA_TMP/m.h" -o "$WPA_TMP/metrics.txt" "$MG/metrics" || wpa_fail "GET /metrics failed"
+	grep -qi "^content-type: text/plain; version=0.0.4" "$WPA_TMP/m.h" || wpa_fail "/metrics: $(cat "$WPA_TMP/m.h")"
+	"$STAT" --prometheus "$RING" >"$WPA_TMP/stat.txt" || wpa_fail "wp-stat --prometheus failed"
+	python3 - "$WPA_TMP/metrics.txt" "$WPA_TMP/stat.txt" "$WPA_TMP/metrics0.txt" \
+		$(($(wpa_backend_stats b1 requests) - n1)) $(($(wpa_backend_stats b2 requests) - n2)) \
+		<<'EOF' || wpa_fail "/metrics and the ring disagree"
+import sys
+def load(p):
+    fam, val = set(), {}
+    for l in open(p):
+        if l.startswith("# TYPE "):
+            fam.add(l.split()[2])
+        elif l.strip() and not l.startswith("#"):
+            k, v = l.rsplit(" ", 1)
+            val[k] = v.strip()
+    return fam, val
+mf, mv = load(sys.argv[1])
+sf, sv = load(sys.argv[2])
+_, m0 = load(sys.argv[3])
+# every family wp-stat prints from the ring, /metrics prints too
+missing = sf - mf - {"wp_export_records_read_total", "wp_export_records_lost_total"}
+assert not missing, missing
+# counters and settings that do not move while idle: identical
+stable = ("wp_backend_requests_total", "wp_backend_errors_total", "wp_pool_requests_total",
+          "wp_pool_acquires_total", "wp_pool_opened_total", "wp_pool_max_sessions",
+          "wp_backend_weight", "wp_backend_health", "wp_core_requests_total")
+n = 0
+for k, v in sv.items():
+    if k.split("{")[0] in stable:
+        assert mv.get(k) == v, "%s: /metrics %s, wp-stat %s" % (k, mv.get(k), v)
+        n += 1
+assert n >= 12, n
+tot = 0
+for b, want in (("b1", int(sys.argv[4])), ("b2", int(sys.argv[5]))):
+    k = 'wp_backend_requests_total{backend="%s"}' % b
+    got = int(mv[k]) - int(m0[k])
+    assert got == want, "%s: /metrics counts %d more requests, the backend served %d" % (b, got, want)
+    tot += got
+assert tot == 40, tot
+print("/metrics: %d stable values equal wp-stat's; the 40 requests: %s" % (n, sys.argv[4:]))
+EOF
+	wpa_log "/metrics: the ring's numbers (same lines as wp-stat --prometheus)"
+	mg -s "$MG/backends" >"$WPA_TMP/b.json" || wpa_fail "GET /backends failed"
+	python3 - "$WPA_TMP/b.json" <<'EOF' || wpa_fail "/backends: $(cat "$WPA_TMP/b.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))["backends"]
+assert [b["name"] for b in d] == ["b1", "b2"], d
+assert all(b["health"] == "up" and not b["drain"] and b["breaker"] == "closed" for b in d), d
+assert d[0]["address"] == "198.18.3.1" and d[0]["port"] == 8081 and d[0]["weight"] == 1, d
+assert sum(b["requests"] for b in d) >= 40, d
+EOF
+	# drain b1: its sessions close on the worker, nothing more reaches it
+	c=$(mg -s -o "$WPA_TMP/d.json" -w '%{http_code}' -X POST "$MG/backends/b1/drain")
+	[ "$c" = 200 ] || wpa_fail "POST drain answered $c: $(cat "$WPA_TMP/d.json")"
+	wait_line "backend b1: health up -> drain" 1000
+	t0=$(wpa_now_ms)
+	until [ "$(wpa_backend_conns b1)" -eq 0 ]; do
+		[ $(($(wpa_now_ms) - t0)) -le 2000 ] || wpa_fail "b1 still has $(wpa_backend_conns b1) sessions 2 s after the drain"
+		sleep 0.05
+	done
+	wpa_log "b1 drained: its sessions closed after $(($(wpa_now_ms) - t0)) ms"
+	r1=$(wpa_backend_stats b1 requests)
+	bad=$(codes 30 /size/100)
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 30 requests failed with b1 drained"
+	[ "$(wpa_backend_stats b1 requests)" -eq "$r1" ] || wpa_fail "requests reached the drained b1"
+	[ "$(wpa_backend_conns b1)" -eq 0 ] || wpa_fail "a session to the drained b1 was opened"
+	mg -s "$MG/backends" | grep -q '"name":"b1"[^}]*"health":"drain","drain":true' ||
+		wpa_fail "/backends does not show b1 drained"
+	# undrain: warm sessions again, requests again
+	c=$(mg -s -o /dev/null -w '%{http_code}' -X POST "$MG/backends/b1/undrain")
+	[ "$c" = 200 ] || wpa_fail "POST undrain answered $c"
+	wait_line "backend b1: health drain -> up" 1000
+	t0=$(wpa_now_ms)
+	until [ "$(wpa_backend_conns b1)" -ge 2 ]; do
+		[ $(($(wpa_now_ms) - t0)) -le 2000 ] || wpa_fail "b1 not warm again 2 s after undrain"
+		sleep 0.05
+	done
+	bad=$(codes 30 /size/100)
+	[ "$bad" -eq 0 ] || wpa_fail "$bad of 30 requests failed after undrain"
+	[ "$(wpa_backend_stats b1 requests)" -gt "$r1" ] || wpa_fail "b1 gets nothing after undrain"
+	wpa_log "b1 undrained: warm again (min_idle 2) and serving"
+	# bad requests: answered and counted, the listener carries on
+	c=$(printf 'GARBAGE\r\n\r\n' | wpa_raw_ns "$WPA_NS_APP" 127.0.0.1 9180 3 | head -1 | cut -d' ' -f2)
+	[ "$c" = 400 ] || wpa_fail "garbage answered '$c', want 400"
+	[ "$(mg -s -o /dev/null -w '%{http_code}' -X PUT "$MG/metrics")" = 405 ] || wpa_fail "PUT /metrics: not 405"
+	[ "$(mg -s -o /dev/null -w '%{http_code}' "$MG/nope")" = 404 ] || wpa_fail "GET /nope: not 404"
+	[ "$(mg -s -o /dev/null -w '%{http_code}' -X POST "$MG/backends/b9/drain")" = 404 ] ||
+		wpa_fail "drain of an unknown backend: not 404"
+	mg -s "$MG/metrics" | grep -q "^wp_mgmt_bad_requests_total 3$" || wpa_fail "bad requests not counted: $(mg -s "$MG/metrics" | grep wp_mgmt_bad)"
+	wpd_stop
+	grep -q "management 127.0.0.1:9180: connections=.* drain=2 undrain=1 refused=3 unknown_backend=1" \
+		"$WPA_TMP/wpd.out" || wpa_fail "final report: $(grep 'management 127' "$WPA_TMP/wpd.out")"
+	# a non-loopback address only with allow_remote = yes
+	printf '[management]\naddress = %s\n' "$WPA_IP_VIP" >>"$WPA_TMP/w.ini"
+	"$WPD" --check-config "$WPA_TMP/w.ini" >"$WPA_TMP/cc.out" 2>&1 &&
+		wpa_fail "--check-config accepted a non-loopback management address"
+	grep -q "\[management\] address = $WPA_IP_VIP: $WPA_IP_VIP is not a loopback address" "$WPA_TMP/cc.out" ||
+		wpa_fail "--check-config: $(cat "$WPA_TMP/cc.out")"
+	echo "allow_remote = yes" >>"$WPA_TMP/w.ini"
+	"$WPD" --check-config "$WPA_TMP/w.ini" >"$WPA_TMP/cc.out" 2>&1 ||
+		wpa_fail "allow_remote = yes still refused: $(cat "$WPA_TMP/cc.out")"
+	wpa_log "management address outside 127/8: refused, unless allow_remote = yes"
 	;;
 *)
 	wpa_fail "unknown kind $KIND"
