@@ -715,7 +715,8 @@ report_worker(unsigned wid)
 	       " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 "; errors:%s\n",
 	       wid, s.accepted, s.clients, s.requests, s.responses, s.status_class[2],
 	       s.status_class[3], s.status_class[4], s.status_class[5], s.reused, s.retries,
-	       s.not_reusable, s.hop_rewrites, s.close_announced, s.bytes_up, s.bytes_down, o ? errs : " none");
+	       s.not_reusable, s.hop_rewrites, s.close_announced, s.bytes_up, s.bytes_down,
+	       o ? errs : " none");
 	for (unsigned i = 0; i < D.cfg->n_backends; i++) {
 		struct wp_pool_stats ps;
 
