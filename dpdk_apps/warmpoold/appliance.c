@@ -18,12 +18,20 @@
  * breakers and scaling on those reports and sends its decisions back as
  * commands (probe, backend state, breaker state, pool targets).
  *
- * SIGTERM/SIGINT: the control core sends DRAIN to every worker. A worker
- * stops listening, closes idle clients and lets busy ones finish their
- * response (until [shutdown] drain_timeout), then closes its backend
- * sessions with FIN and reports DRAINED once its TCP flows are gone (or
- * after a short grace). The control core then stops the workers, frees
- * everything and checks that every mbuf came back.
+ * Reload (SIGHUP, sighup.c): each worker keeps its own copy of the
+ * configuration (`stage`, its lcore only); WPD_CMD_SET writes one field
+ * of it that wp_reload_worker_field_ok() allows, WPD_CMD_COMMIT applies
+ * the pool parameters, weights, [http] and retry budgets to its proxy
+ * (wp_proxy_reconfigure) and reports the generation in force.
+ *
+ * SIGTERM/SIGINT: the control core sends DRAIN (with [shutdown]
+ * drain_timeout) to every worker. A worker stops listening and lets every
+ * client finish the request it is sending or sends next, answered with
+ * "Connection: close" (until drain_timeout); clients silent for
+ * WPD_IDLE_GRACE_NS are closed. Then it closes its backend sessions with
+ * FIN and reports DRAINED once its TCP flows are gone (or after a short
+ * grace). The control core then stops the workers, frees everything and
+ * checks that every mbuf came back.
  *
  * Several workers (flow steering, DESIGN.md section 4, steer.h): each
  * port gets an ownership rule (Toeplitz key + RETA, written into the port
@@ -54,16 +62,24 @@
 #include <warmpool/port.h>
 #include <warmpool/probe.h>
 #include <warmpool/proxy.h>
+#include <warmpool/reload.h>
 #include <warmpool/runtime.h>
 #include <warmpool/steer.h>
 
 #include "appliance.h"
 #include "control.h"
+#include "mgmt.h"
+#include "sighup.h"
 #include "wpd_msg.h"
 #include "xdpmode.h"
 
 #define PROG "warmpoold"
 #define WPD_CLOSE_GRACE_NS (2LL * 1000000000LL)
+/* Draining: a keep-alive client gets this long to send its next request
+ * (served, with Connection: close) before an idle connection is closed;
+ * a request already on the wire when the drain began is not cut. At most
+ * half of drain_timeout. */
+#define WPD_IDLE_GRACE_NS (500LL * 1000000LL)
 /* Reports to the control core: often enough for outlier detection to see
  * failure runs while they are short, cheap at ~10 records per backend. */
 #define WPD_REPORT_NS (100LL * 1000000LL)
@@ -91,13 +107,17 @@ struct wpd_worker {
 	struct wp_prober *prober;
 	struct wp_worker_ctx *ctx;
 	struct wpd_sent *sent;          /* [n_backends] */
+	struct wp_config *stage;        /* reload: settings as the control core sent them */
+	uint32_t settings_gen;          /* generation applied (WPD_CMD_COMMIT) */
 	int64_t next_report;
-	bool draining, closing, drained;
-	int64_t drain_deadline, close_deadline;
+	bool draining, closing, drained, idle_closed;
+	int64_t drain_deadline, close_deadline, idle_deadline;
 };
 
 struct wpd {
-	const struct wp_config *cfg;
+	const struct wp_config *cfg;    /* as started (workers read it); the running
+					 * one is wpd_ctl_config() */
+	const char *path;               /* the file, for SIGHUP */
 	struct rte_mempool *mp;
 	uint16_t cport, bport;
 	bool two_ports, cport_up, bport_up;
@@ -223,6 +243,10 @@ worker_drain_step(struct wp_worker_ctx *ctx, struct wpd_worker *w, int64_t now)
 	uint32_t left;
 
 	if (!w->closing) {
+		if (!w->idle_closed && now >= w->idle_deadline) {
+			wp_proxy_close_idle(w->px);
+			w->idle_closed = true;
+		}
 		if (wp_proxy_clients(w->px) > 0 && now < w->drain_deadline)
 			return;
 		/* clients done (or out of time): sessions go with FIN */
@@ -323,6 +347,7 @@ worker_report(struct wp_worker_ctx *ctx, struct wpd_worker *w)
 	core.requests = ps.responses + core.errors;
 	core.clients = ps.clients;
 	core.in_flight = ps.in_flight;
+	core.settings_gen = w->settings_gen;
 	(void)wp_worker_push(ctx, WPD_R_CORE, &core, sizeof(core));
 	if (D.nworkers > 1)
 		report_steer(ctx, w);
@@ -485,6 +510,42 @@ worker_poll(struct wp_worker_ctx *ctx, void *arg)
 	return n;
 }
 
+/* WPD_CMD_SET: one field of the staged configuration. */
+static void
+worker_set(struct wpd_worker *w, const struct wp_cmd *cmd)
+{
+	uint64_t off = cmd->args.u64[0], size = cmd->args.u64[1], v = cmd->args.u64[2];
+
+	if (off > UINT32_MAX || size > 8 || !wp_reload_worker_field_ok((uint32_t)off,
+								      (uint32_t)size))
+		return;                 /* not a field a worker takes: ignored */
+	memcpy((char *)w->stage + off, &v, size); /* little-endian: the low bytes */
+}
+
+/* WPD_CMD_COMMIT: the staged settings into the proxy. */
+static void
+worker_commit(struct wpd_worker *w, const struct wp_cmd *cmd)
+{
+	const struct wp_config *s = w->stage;
+	struct wp_proxy_live live;
+
+	memset(&live, 0, sizeof(live));
+	live.limits.max_line = s->http.max_line;
+	live.limits.max_header_bytes = s->http.max_header_bytes;
+	live.limits.max_headers = s->http.max_headers;
+	live.client_idle_timeout_ns = s->http.client_idle_timeout_ns;
+	live.request_timeout_ns = s->http.request_timeout_ns;
+	live.backend_timeout_ns = s->http.backend_timeout_ns;
+	live.retry_idempotent = s->http.retry_idempotent;
+	wp_config_pool_params(s, &live.pool);   /* (the pools keep their seeds) */
+	live.pool_targets = !s->scaling.enabled;
+	wp_config_breaker_params(s, &live.breaker_params);
+	for (unsigned b = 0; b < s->n_backends && b < WP_PROXY_MAX_BACKENDS; b++)
+		live.weight[b] = s->backend[b].weight;
+	if (wp_proxy_reconfigure(w->px, &live) == 0)
+		w->settings_gen = (uint32_t)cmd->args.u64[0];
+}
+
 static void
 worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 {
@@ -495,6 +556,14 @@ worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 	w->ctx = ctx;
 	if (cmd->type == WPD_CMD_PROBE) {
 		worker_probe(w, cmd, now);
+		return;
+	}
+	if (cmd->type == WPD_CMD_SET) {
+		worker_set(w, cmd);
+		return;
+	}
+	if (cmd->type == WPD_CMD_COMMIT) {
+		worker_commit(w, cmd);
 		return;
 	}
 	if (cmd->type == WPD_CMD_TARGETS) {
@@ -528,7 +597,8 @@ worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 	if (cmd->type != WPD_CMD_DRAIN || w->draining)
 		return;
 	w->draining = true;
-	w->drain_deadline = (int64_t)wp_clock_ns() + D.cfg->shutdown.drain_timeout_ns;
+	w->drain_deadline = now + (int64_t)cmd->args.u64[0];
+	w->idle_deadline = now + RTE_MIN(WPD_IDLE_GRACE_NS, (int64_t)cmd->args.u64[0] / 2);
 	wp_proxy_drain(w->px);
 }
 
@@ -745,8 +815,11 @@ worker_up(unsigned wid, int socket, const struct wpd_ctl *ctl)
 	}
 	w->sent = rte_zmalloc_socket("wpd_sent", sizeof(w->sent[0]) * cfg->n_backends,
 				     RTE_CACHE_LINE_SIZE, socket);
-	if (w->sent == NULL)
+	w->stage = rte_malloc_socket("wpd_stage", sizeof(*w->stage), RTE_CACHE_LINE_SIZE,
+				     socket);
+	if (w->sent == NULL || w->stage == NULL)
 		return -ENOMEM;
+	*w->stage = *cfg;
 	memset(&prc, 0, sizeof(prc));
 	prc.net = w->bnet;
 	prc.type = cfg->health.type == WP_CONFIG_HEALTH_HTTP ? WP_PROBE_HTTP : WP_PROBE_TCP;
@@ -802,6 +875,7 @@ teardown(void)
 		wp_proxy_free(w->px);
 		wp_steer_worker_free(w->sw);
 		rte_free(w->sent);
+		rte_free(w->stage);
 		if (w->bnet != NULL && w->bnet != w->cnet)
 			wp_net_free(w->bnet);
 		wp_net_free(w->cnet);
@@ -900,10 +974,12 @@ report_worker(unsigned wid)
 	printf(PROG ": worker %u: clients accepted=%" PRIu64 " open=%u; requests=%" PRIu64
 	       " responses=%" PRIu64 " 2xx=%" PRIu64 " 3xx=%" PRIu64 " 4xx=%" PRIu64
 	       " 5xx=%" PRIu64 " reused=%" PRIu64 " retries=%" PRIu64 " not_reusable=%" PRIu64
+	       " hop_rewrites=%" PRIu64 " close_announced=%" PRIu64
 	       " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 "; errors:%s\n",
 	       wid, s.accepted, s.clients, s.requests, s.responses, s.status_class[2],
 	       s.status_class[3], s.status_class[4], s.status_class[5], s.reused, s.retries,
-	       s.not_reusable, s.bytes_up, s.bytes_down, o ? errs : " none");
+	       s.not_reusable, s.hop_rewrites, s.close_announced, s.bytes_up, s.bytes_down,
+	       o ? errs : " none");
 	for (unsigned i = 0; i < D.cfg->n_backends; i++) {
 		struct wp_pool_stats ps;
 
@@ -933,7 +1009,7 @@ report_worker(unsigned wid)
 /* ------------------------------------------------------------ control */
 
 static int
-control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
+control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl, struct wpd_mgmt *mgmt)
 {
 	bool draining = false;
 	uint64_t deadline = 0;
@@ -947,17 +1023,20 @@ control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
 			rte_delay_us_sleep(1000);
 		now = wp_clock_ns();
 		wpd_ctl_poll(ctl, (int64_t)now);
+		if (!draining)
+			(void)wpd_sighup_poll(ctl, D.cfg, D.path);
+		wpd_mgmt_poll(mgmt, ctl, (int64_t)now);
 		if (!draining && wp_runtime_stop_signal() != 0) {
+			int64_t drain_ns = wpd_ctl_config(ctl)->shutdown.drain_timeout_ns;
 			struct wp_cmd cmd = { .type = WPD_CMD_DRAIN };
 
+			cmd.args.u64[0] = (uint64_t)drain_ns;
 			printf(PROG ": signal %d: draining (up to %" PRId64 " ms for in-flight "
-			       "requests)\n", wp_runtime_stop_signal(),
-			       D.cfg->shutdown.drain_timeout_ns / 1000000);
+			       "requests)\n", wp_runtime_stop_signal(), drain_ns / 1000000);
 			for (i = 0; i < D.nworkers; i++)
 				(void)wp_runtime_send(rt, i, &cmd);
 			draining = true;
-			deadline = now + (uint64_t)D.cfg->shutdown.drain_timeout_ns +
-				   2 * (uint64_t)WPD_CLOSE_GRACE_NS;
+			deadline = now + (uint64_t)drain_ns + 2 * (uint64_t)WPD_CLOSE_GRACE_NS;
 		}
 		if (!draining)
 			continue;
@@ -977,18 +1056,21 @@ control_loop(struct wp_runtime *rt, struct wpd_ctl *ctl)
 }
 
 int
-wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
+wpd_appliance_run(const struct wp_config *cfg, const char *path,
+		  struct wp_runtime_conf *rconf)
 {
 	struct wp_runtime_hooks hooks = { .poll = worker_poll, .cmd = worker_cmd,
 					  .telem = wpd_ctl_telem };
 	struct wp_runtime *rt = NULL;
 	struct wpd_ctl *ctl = NULL;
+	struct wpd_mgmt *mgmt = NULL;
 	unsigned nmbufs, in_use_end;
 	int status = 1, rc, stopped;
 	char ip[32];
 
 	memset(&D, 0, sizeof(D));
 	D.cfg = cfg;
+	D.path = path;
 	D.nworkers = rte_lcore_count() - 1;
 	if (D.nworkers < 1 || D.nworkers > WP_STEER_MAX_WORKERS) {
 		fprintf(stderr, PROG ": %u workers: give [workers] lcores 1 to %u lcores "
@@ -1028,6 +1110,9 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 	ctl = wpd_ctl_create(cfg, D.nworkers);
 	if (ctl == NULL)
 		goto out;
+	mgmt = wpd_mgmt_open(cfg);      /* NULL with errno 0: turned off */
+	if (mgmt == NULL && errno != 0)
+		goto out;
 	for (unsigned i = 0; i < D.nworkers; i++) {
 		rc = worker_up(i, (int)rte_socket_id(), ctl);
 		if (rc < 0)
@@ -1048,7 +1133,7 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 	       "min_idle %u / max_sessions %u per backend per worker\n", ip, cfg->listen.port,
 	       D.nworkers, cfg->n_backends, D.two_ports ? "client and backend ports" :
 	       "one port", cfg->pool.min_idle, cfg->pool.max_sessions);
-	control_loop(rt, ctl);
+	control_loop(rt, ctl, mgmt);
 	/* a last report from each worker, queued before STOP, so telemetry's
 	 * final totals are the ones printed below */
 	for (unsigned i = 0; i < D.nworkers; i++) {
@@ -1065,8 +1150,10 @@ wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf)
 		report_worker(i);
 	wpd_xdp_report();
 	wpd_ctl_report(ctl);
+	wpd_mgmt_report(mgmt);
 	status = 0;
 out:
+	wpd_mgmt_close(mgmt);
 	teardown();
 	wpd_ctl_free(ctl);
 	wp_runtime_free(rt);

@@ -8,9 +8,11 @@
 #include <warmpool/config-t.h>
 #include <warmpool/runtime-t.h>
 
-/* Runs until SIGINT/SIGTERM and a drain. Returns the process exit status
- * (0 after a clean drain, 1 on a start-up failure, with what to fix). */
-int wpd_appliance_run(const struct wp_config *cfg, struct wp_runtime_conf *rconf);
+/* Runs until SIGINT/SIGTERM and a drain; SIGHUP reloads `path` (the file
+ * cfg was loaded from). Returns the process exit status (0 after a clean
+ * drain, 1 on a start-up failure, with what to fix). */
+int wpd_appliance_run(const struct wp_config *cfg, const char *path,
+		      struct wp_runtime_conf *rconf);
 
 /* EAL arguments the configuration implies (-l, --vdev/-a, --no-pci),
  * appended to out[] (up to max) unless the user's own EAL arguments

@@ -46,6 +46,19 @@
  *             (WPD_CMD_TARGETS). A lowered cap frees budget only once its
  *             worker acknowledged it, so the total never exceeds the
  *             budget even while commands are in flight.
+ *
+ *   reload    the control core owns the running configuration (a copy;
+ *             the one the workers were built from stays as it was). A
+ *             reload (SIGHUP, sighup.c) hands over the new effective one:
+ *             health, outlier, breaker and scaling take their new
+ *             parameters here, and each worker is brought to it by
+ *             reconciliation: the fields a worker takes (reload.h) are
+ *             compared with what that worker was last sent, each that
+ *             differs goes as WPD_CMD_SET, then WPD_CMD_COMMIT with the
+ *             settings generation. A full ring only delays the rest to
+ *             the next pass; a second reload before the first is through
+ *             just changes what is still to send. Workers report the
+ *             generation in force (wpd_r_core.settings_gen).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -62,11 +75,13 @@
 #include <warmpool/clock.h>
 #include <warmpool/config.h>
 #include <warmpool/export.h>
+#include <warmpool/export_prom.h>
 #include <warmpool/health.h>
 #include <warmpool/hist.h>
 #include <warmpool/outlier.h>
 #include <warmpool/pool-t.h>
 #include <warmpool/probe.h>
+#include <warmpool/reload.h>
 #include <warmpool/runtime.h>
 #include <warmpool/scale.h>
 
@@ -103,7 +118,8 @@ struct ctl_backend {
 /* Control-core state. Owned by the main lcore; `snap*` is also read by
  * the telemetry thread under `lock`. */
 struct wpd_ctl {
-	const struct wp_config *cfg;
+	const struct wp_config *cfg;    /* == &cur */
+	struct wp_config cur;           /* the running configuration */
 	struct wp_runtime *rt;
 	unsigned nw, nb;
 	struct wp_health *health;
@@ -123,6 +139,14 @@ struct wpd_ctl {
 	struct wp_export_rec *snap_backend; /* [nb] */
 	struct wp_export_rec *snap_steer;   /* [nw] */
 	uint64_t snap_seq;
+	/* reload: what each worker was sent, and the settings generation */
+	struct wp_config *told;         /* [nw] */
+	bool *commit_due;               /* [nw]: fields sent, COMMIT not yet */
+	uint32_t settings_gen;          /* of the running configuration */
+	uint32_t gen_announced;         /* "in force" printed for this one */
+	struct wp_reload_field fields[WP_RELOAD_MAX_FIELDS];
+	unsigned nfields;
+	const char *names[WP_CONFIG_MAX_BACKENDS]; /* into cur: for /metrics */
 };
 
 /* The one instance rte_telemetry reads, and the lock that guards both the
@@ -679,10 +703,174 @@ publish_all(struct wpd_ctl *c, int64_t now)
 	c->last_publish = now;
 }
 
+/* Bring worker w to the running configuration: the fields that differ
+ * from what it was sent, then COMMIT. false when its ring is full. */
+static bool
+push_settings(struct wpd_ctl *c, unsigned w)
+{
+	struct wp_config *t = &c->told[w];
+	struct wp_cmd cmd;
+
+	for (unsigned i = 0; i < c->nfields; i++) {
+		const struct wp_reload_field *f = &c->fields[i];
+		const char *want = (const char *)&c->cur + f->off;
+		uint64_t v = 0;
+
+		if (memcmp((char *)t + f->off, want, f->size) == 0)
+			continue;
+		memcpy(&v, want, f->size);      /* little-endian: the low bytes */
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = WPD_CMD_SET;
+		cmd.args.u64[0] = f->off;
+		cmd.args.u64[1] = f->size;
+		cmd.args.u64[2] = v;
+		if (wp_runtime_send(c->rt, w, &cmd) != 0)
+			return false;
+		memcpy((char *)t + f->off, want, f->size);
+		c->commit_due[w] = true;
+	}
+	if (!c->commit_due[w])
+		return true;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = WPD_CMD_COMMIT;
+	cmd.args.u64[0] = c->settings_gen;
+	if (wp_runtime_send(c->rt, w, &cmd) != 0)
+		return false;
+	c->commit_due[w] = false;
+	return true;
+}
+
+static void
+settle_settings(struct wpd_ctl *c)
+{
+	unsigned acked = 0;
+
+	if (c->gen_announced == c->settings_gen)
+		return;
+	for (unsigned w = 0; w < c->nw; w++) {
+		(void)push_settings(c, w);
+		if (c->core[w].settings_gen == c->settings_gen)
+			acked++;
+	}
+	if (acked < c->nw)
+		return;
+	c->gen_announced = c->settings_gen;
+	printf(PROG ": settings generation %" PRIu32 " in force on every worker (%u)\n",
+	       c->settings_gen, c->nw);
+	fflush(stdout);
+}
+
+const struct wp_config *
+wpd_ctl_config(const struct wpd_ctl *c)
+{
+	return c->cfg;
+}
+
+uint32_t
+wpd_ctl_settings_gen(const struct wpd_ctl *c)
+{
+	return c->settings_gen;
+}
+
+void
+wpd_ctl_prom_view(const struct wpd_ctl *c, struct wp_prom_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (c->snap_seq == 0)
+		return;                 /* nothing published yet */
+	v->n_workers = c->nw;
+	v->n_backends = c->nb;
+	v->core = c->snap_core;
+	v->pool = c->snap_pool;
+	v->backend = c->snap_backend;
+	if (c->nw > 1)
+		v->steer = c->snap_steer;   /* handoff pairs: wp-stat has them */
+	v->names = c->names;
+}
+
+int
+wpd_ctl_backend(const struct wpd_ctl *c, unsigned b, struct wpd_backend_view *out)
+{
+	const struct wp_health_backend *h;
+
+	if (b >= c->nb)
+		return -ENOENT;
+	h = wp_health_backend(c->health, b);
+	memset(out, 0, sizeof(*out));
+	out->cfg = &c->cfg->backend[b];
+	out->health = (uint8_t)wp_health_state(c->health, b);
+	out->drain = h != NULL && h->drain;
+	out->ejected = wp_outlier_is_ejected(c->outlier, b);
+	out->breaker = c->be[b].breaker.state;
+	out->applied = c->be[b].applied;
+	out->snap = c->snap_seq > 0 ? &c->snap_backend[b] : NULL;
+	return 0;
+}
+
+unsigned
+wpd_ctl_backends(const struct wpd_ctl *c)
+{
+	return c->nb;
+}
+
+int
+wpd_ctl_set_drain(struct wpd_ctl *c, const char *name, bool on, int64_t now)
+{
+	int b = wp_config_find_backend(c->cfg, name);
+
+	if (b < 0)
+		return -ENOENT;
+	/* on_health reports the change and marks it for apply_states */
+	return wp_health_set_drain(c->health, (uint32_t)b, on, now);
+}
+
+uint32_t
+wpd_ctl_reload(struct wpd_ctl *c, const struct wp_config *eff, int64_t now)
+{
+	struct wp_health_params hp;
+	struct wp_outlier_params op;
+	struct wp_breaker_params bp;
+
+	wp_health_params_default(&hp);
+	hp.interval_ns = eff->health.interval_ns;
+	hp.jitter_ns = eff->health.jitter_ns;
+	hp.initial_spread_ns = eff->health.initial_spread_ns;
+	hp.timeout_ns = eff->health.timeout_ns;
+	hp.rise = eff->health.rise;
+	hp.fall = eff->health.fall;
+	if (wp_health_set_params(c->health, &hp, now) != 0)
+		fprintf(stderr, PROG ": reload: [health] parameters refused by the checker\n");
+	op = (struct wp_outlier_params){
+		.consecutive_failures = eff->outlier.consecutive_failures,
+		.base_ejection_ns = eff->outlier.base_ejection_ns,
+		.max_ejection_ns = eff->outlier.max_ejection_ns,
+		.max_ejected_percent = eff->outlier.max_ejected_percent,
+	};
+	if (wp_outlier_set_params(c->outlier, &op) != 0)
+		fprintf(stderr, PROG ": reload: [outlier] parameters refused\n");
+	wp_config_breaker_params(eff, &bp);
+	for (unsigned b = 0; b < c->nb; b++) {
+		if (wp_breaker_set_params(&c->be[b].breaker, &bp) != 0)
+			fprintf(stderr, PROG ": reload: [breaker] parameters refused\n");
+		if (eff->scaling.enabled &&
+		    wp_scale_set_tuning(&c->be[b].scale, eff->scaling.step,
+					eff->scaling.cooldown_ns,
+					eff->scaling.preconnect_milli) != 0)
+			fprintf(stderr, PROG ": reload: [scaling] step/cooldown refused\n");
+	}
+	pthread_mutex_lock(&g_tel_lock);
+	c->cur = *eff;
+	pthread_mutex_unlock(&g_tel_lock);
+	c->settings_gen++;
+	settle_settings(c);
+	return c->settings_gen;
+}
+
 void
 wpd_ctl_poll(struct wpd_ctl *c, int64_t now)
 {
 	start_probes(c, now);
+	settle_settings(c);
 	(void)wp_outlier_tick(c->outlier, now);
 	if (c->changed) {
 		c->changed = false;
@@ -905,7 +1093,8 @@ wpd_ctl_create(const struct wp_config *cfg, unsigned nworkers)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		goto fail;
-	c->cfg = cfg;
+	c->cur = *cfg;
+	c->cfg = &c->cur;
 	c->nw = nworkers;
 	c->nb = cfg->n_backends;
 	c->period_ns = cfg->telemetry.snapshot_interval_ns > 0 ?
@@ -919,10 +1108,18 @@ wpd_ctl_create(const struct wp_config *cfg, unsigned nworkers)
 	c->steer = calloc(c->nw, sizeof(c->steer[0]));
 	c->ho = calloc((size_t)c->nw * c->nw, sizeof(c->ho[0]));
 	c->snap_steer = calloc(c->nw, sizeof(c->snap_steer[0]));
+	c->told = calloc(c->nw, sizeof(c->told[0]));
+	c->commit_due = calloc(c->nw, sizeof(c->commit_due[0]));
 	if (c->core == NULL || c->wb == NULL || c->be == NULL || c->snap_core == NULL ||
 	    c->snap_pool == NULL || c->snap_backend == NULL || c->steer == NULL ||
-	    c->ho == NULL || c->snap_steer == NULL)
+	    c->ho == NULL || c->snap_steer == NULL || c->told == NULL ||
+	    c->commit_due == NULL)
 		goto fail;
+	for (unsigned w = 0; w < c->nw; w++)
+		c->told[w] = *cfg;      /* what every worker starts from */
+	for (unsigned b = 0; b < c->nb; b++)
+		c->names[b] = c->cur.backend[b].name;
+	c->nfields = wp_reload_worker_fields(c->nb, c->fields, WP_RELOAD_MAX_FIELDS);
 
 	wp_health_params_default(&hp);
 	hp.interval_ns = cfg->health.interval_ns;
@@ -1033,5 +1230,7 @@ wpd_ctl_free(struct wpd_ctl *c)
 	free(c->steer);
 	free(c->ho);
 	free(c->snap_steer);
+	free(c->told);
+	free(c->commit_due);
 	free(c);
 }

@@ -4,7 +4,8 @@
  * With --config FILE it is the HTTP/1.1 pooling appliance (appliance.c):
  * the configuration decides lcores and DPDK devices (EAL arguments are
  * derived from it unless given), workers run the stack and the proxy,
- * SIGTERM drains. --check-config FILE validates a file and prints the
+ * SIGTERM drains, SIGHUP reloads the file (sighup.c). --check-config FILE
+ * validates a file and prints the
  * effective configuration without starting anything.
  *
  * Without --config it runs the runtime alone (src/core/runtime.c): EAL
@@ -36,6 +37,7 @@
 
 #include "appliance.h"
 #include "xdpmode.h"
+#include "sighup.h"
 
 #define PROG "warmpoold"
 
@@ -268,6 +270,8 @@ run_with_config(char **argv, int dd, struct wp_runtime_conf *rconf)
 	eal_argc += n;
 	eal_argv[eal_argc] = NULL;
 	ret = wp_runtime_install_signals();
+	if (ret == 0)
+		ret = wpd_sighup_install();     /* SIGHUP reloads path */
 	if (ret != 0) {
 		fprintf(stderr, PROG ": cannot install signal handlers: %s\n", strerror(-ret));
 		return 1;
@@ -278,7 +282,7 @@ run_with_config(char **argv, int dd, struct wp_runtime_conf *rconf)
 			"and [port] devices of %s)\n", strerror(-n), path);
 		return n == -EINVAL ? 2 : 1;
 	}
-	status = wpd_appliance_run(&cfg, rconf);
+	status = wpd_appliance_run(&cfg, path, rconf);
 	wpd_xdp_close();        /* the ports are closed: unpin, release */
 	rte_eal_cleanup();
 	return status;

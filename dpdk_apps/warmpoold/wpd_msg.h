@@ -22,14 +22,20 @@
 
 /* Commands */
 enum wpd_cmd {
-	WPD_CMD_DRAIN = WP_CMD_USER + 1,   /* SIGTERM: drain and report DRAINED */
+	WPD_CMD_DRAIN = WP_CMD_USER + 1,   /* SIGTERM: drain and report DRAINED;
+					    * u64[0] drain_timeout ns */
 	WPD_CMD_PROBE = WP_CMD_USER + 2,   /* u64[0] id, u64[1] backend, u64[2] timeout ns */
 	WPD_CMD_STATE = WP_CMD_USER + 3,   /* u64[0] backend, u64[1] enum wp_backend_state */
 	WPD_CMD_BREAKER = WP_CMD_USER + 4, /* u64[0] backend, u64[1] state,
 					    * u64[2] probes << 32 | epoch */
 	WPD_CMD_TARGETS = WP_CMD_USER + 5, /* u64[0] backend, u64[1] min_idle |
 					    * max_sessions << 32, u64[2] seq */
-	WPD_CMD_REPORT = WP_CMD_USER + 6,  /* push the reports now (before STOP) */
+	WPD_CMD_SET = WP_CMD_USER + 6,     /* reload: u64[0] offset in struct
+					    * wp_config, u64[1] size, u64[2] value
+					    * (wp_reload_worker_field_ok) */
+	WPD_CMD_COMMIT = WP_CMD_USER + 7,  /* reload: apply what SET staged;
+					    * u64[0] settings generation */
+	WPD_CMD_REPORT = WP_CMD_USER + 8,  /* push the reports now (before STOP) */
 };
 
 /* Events (wp_worker_event codes) */
@@ -58,7 +64,8 @@ struct wpd_r_core {
 	uint64_t errors;         /* error responses, all causes */
 	uint32_t clients;
 	uint32_t in_flight;
-	uint64_t pad;
+	uint32_t settings_gen;   /* reload generation in force (WPD_CMD_COMMIT) */
+	uint32_t pad;
 };
 
 /* Pool gauges, targets and two totals. */

@@ -46,6 +46,12 @@ int wp_breaker_init(struct wp_breaker *b, const struct wp_breaker_params *p,
 int wp_breaker_update(struct wp_breaker *b, int64_t now,
 		      const struct wp_breaker_input *in, struct wp_breaker_event *ev);
 
+/* New limits while running (configuration reload): state, epoch and
+ * counters stay; the next update judges by the new limits (an open
+ * breaker half-opens after the new open_time from when it opened).
+ * -EINVAL on bad params. */
+int wp_breaker_set_params(struct wp_breaker *b, const struct wp_breaker_params *p);
+
 /* The command for the workers' gates now. Every gate gets the same one:
  * its half-open share is ceil(half_open_probes / nworkers). */
 void wp_breaker_cmd(const struct wp_breaker *b, struct wp_breaker_cmd *cmd);
@@ -99,6 +105,12 @@ void wp_retry_budget_request(struct wp_retry_budget *rb, int64_t now);
 /* May a failed request be retried? 0 = yes (one token withdrawn),
  * -EDQUOT = no token (counted in rb->denied). */
 int wp_retry_budget_withdraw(struct wp_retry_budget *rb, int64_t now);
+
+/* New percent and floor while running (configuration reload), with the
+ * default bound: the balance carries over (capped to the new bound), the
+ * counters too. -EINVAL on bad params or nworkers == 0. */
+int wp_retry_budget_set_params(struct wp_retry_budget *rb, const struct wp_breaker_params *p,
+			       uint32_t nworkers, int64_t now);
 
 /* Whole tokens in the bucket now (for telemetry and tests). */
 uint64_t wp_retry_budget_tokens(struct wp_retry_budget *rb, int64_t now);

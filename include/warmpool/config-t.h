@@ -147,6 +147,7 @@ struct wp_config_telemetry {
 struct wp_config_management {
 	uint32_t addr;
 	uint16_t port;                     /* 0 = off */
+	bool allow_remote;                 /* an address outside 127/8 is allowed */
 };
 
 /* [shutdown] */
@@ -182,6 +183,20 @@ enum wp_config_error_kind {
 	WP_CONFIG_E_MISSING,    /* required section or key absent */
 	WP_CONFIG_E_CONFLICT,   /* values that do not fit together */
 	WP_CONFIG_E__COUNT
+};
+
+/* One difference between two configurations (wp_config_diff). Values are
+ * in the canonical form of wp_config_dump(). A section present in only one
+ * of them (a backend added or removed, [port backend] given or not) is one
+ * change with key NULL: new_value "added" or old_value "removed". */
+#define WP_CONFIG_VALUE_LEN 168
+struct wp_config_change {
+	const char *section;               /* section type: "pool", "port", "backend" ... */
+	const char *name;                  /* "client"/"backend" for ports, the backend's
+					    * name, "" for the other sections */
+	const char *key;                   /* NULL: the whole section */
+	char old_value[WP_CONFIG_VALUE_LEN];
+	char new_value[WP_CONFIG_VALUE_LEN];
 };
 
 struct wp_config_error {

@@ -83,6 +83,19 @@ int wp_config_dump(const struct wp_config *cfg, FILE *out);
 void wp_config_errors_print(const struct wp_config_errors *errs, FILE *out);
 const char *wp_config_error_kind_name(enum wp_config_error_kind k);
 
+/* Every difference between `a` and `b`, key by key, in the order of
+ * wp_config_dump(): fn(arg, change) once per key whose canonical values
+ * differ, and once per section present in only one of them. Backends are
+ * matched by name. Returns the number of changes. */
+typedef void wp_config_change_fn(void *arg, const struct wp_config_change *ch);
+unsigned wp_config_diff(const struct wp_config *a, const struct wp_config *b,
+			wp_config_change_fn *fn, void *arg);
+
+/* Set `key` of section (`section`, `name`) in dst to its value in src; the
+ * section must be in both (backends by name). 0, or -ENOENT. */
+int wp_config_copy_key(struct wp_config *dst, const struct wp_config *src,
+		       const char *section, const char *name, const char *key);
+
 /* [pool] as the pool takes it. */
 void wp_config_pool_params(const struct wp_config *cfg, struct wp_pool_params *p);
 

@@ -49,6 +49,14 @@ unsigned wp_health_due(struct wp_health *h, int64_t now,
  * stats.stale). An answer at or after the deadline counts as a timeout. */
 int wp_health_result(struct wp_health *h, uint64_t id, bool ok, int64_t now);
 
+/* New timing and thresholds while running (configuration reload): interval,
+ * jitter, timeout, rise and fall are taken from p (initial_spread,
+ * initial_state and seed are start-time only and ignored). Streaks carry
+ * over and meet the new rise/fall at the next result; a probe in flight
+ * keeps its deadline; a next check further away than one new wait is
+ * brought forward. -EINVAL on bad params. */
+int wp_health_set_params(struct wp_health *h, const struct wp_health_params *p, int64_t now);
+
 /* Operator drain: on hides the backend (state DRAIN) while checks go on;
  * off shows the checked state again. -EINVAL for a bad backend. */
 int wp_health_set_drain(struct wp_health *h, uint32_t backend, bool on, int64_t now);

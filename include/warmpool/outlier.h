@@ -47,6 +47,13 @@ int wp_outlier_report(struct wp_outlier *o, uint32_t backend, enum wp_outcome ou
  * back. Call every few milliseconds. */
 unsigned wp_outlier_tick(struct wp_outlier *o, int64_t now);
 
+/* New parameters while running (configuration reload). Ejections in
+ * force keep their end time; streaks carry over and meet the new
+ * threshold at the next report; a backend waiting for room that no longer
+ * reaches the threshold stops waiting; multipliers are capped to the new
+ * max_ejection. -EINVAL on bad params. */
+int wp_outlier_set_params(struct wp_outlier *o, const struct wp_outlier_params *params);
+
 /* Readers. NULL / false for a backend out of range. */
 const struct wp_outlier_backend *wp_outlier_backend(const struct wp_outlier *o, uint32_t backend);
 bool wp_outlier_is_ejected(const struct wp_outlier *o, uint32_t backend);

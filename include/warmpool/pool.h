@@ -58,6 +58,15 @@ void wp_pool_tick(struct wp_pool *p, int64_t now);
 /* Control-core decisions, applied on the owning core. */
 void wp_pool_set_state(struct wp_pool *p, enum wp_backend_state st, int64_t now);
 int wp_pool_set_targets(struct wp_pool *p, uint32_t min_idle, uint32_t max_sessions);
+/* New parameters while running (configuration reload). Taken at once:
+ * timeouts, max_requests, pacing, probing, leak settings and max_pending
+ * (the newest waiters above a lowered bound fail with -ECONNABORTED);
+ * max_age and its jitter apply to sessions opened from now on. The
+ * targets (min_idle, max_sessions) are not touched: the caller sets them
+ * with wp_pool_set_targets(). The seed is kept. -EINVAL (logged) for bad
+ * params or more than the pool was created for (max_sessions above its
+ * size, max_pending above its queue's). */
+int wp_pool_set_params(struct wp_pool *p, const struct wp_pool_params *params);
 /* The targets in force (as set, or from the params at creation). */
 void wp_pool_targets(const struct wp_pool *p, uint32_t *min_idle, uint32_t *max_sessions);
 /* Close what can be closed now (idle, connecting, waiters); leased

@@ -13,7 +13,10 @@
  *    505 with Connection: close and never reaches a backend;
  *  - a session goes back to the pool only after a completely framed
  *    exchange with nothing left over, and both sides keep-alive;
- *    anything else closes it (counted by reason in the pool);
+ *    anything else closes it (counted by reason in the pool). A client's
+ *    "Connection: close" (or HTTP/1.0 without keep-alive) is hop-by-hop:
+ *    it is rewritten before forwarding (http1_hop.h) so the session stays,
+ *    and the client's connection closes after its response;
  *  - a reused session that fails before any response byte arrives gets
  *    an idempotent request (kept whole in a small buffer) once more on
  *    another session; otherwise 502. No session in time: 503 (queue full,
@@ -99,6 +102,10 @@ struct wp_proxy_stats {
 	uint64_t retries;            /* idempotent requests sent again */
 	uint64_t reused;             /* requests on a session that had served before */
 	uint64_t not_reusable;       /* exchanges that closed their session */
+	uint64_t hop_rewrites;       /* requests asking to close whose Connection was
+				      * rewritten so their session stays (http1_hop.h) */
+	uint64_t close_announced;    /* responses given "Connection: close" because
+				      * the client is closed after them */
 	uint64_t bytes_up, bytes_down;
 	uint32_t clients;            /* gauge: open client connections */
 	uint32_t in_flight;          /* gauge: requests holding or awaiting a session */
@@ -125,10 +132,14 @@ struct wp_proxy *wp_proxy_create(const struct wp_proxy_conf *conf);
  * stacks' clock. */
 void wp_proxy_poll(struct wp_proxy *px, int64_t now);
 
-/* Stop accepting (unlisten), close idle client connections, and close
- * each busy one after its current response. wp_proxy_clients() reaching
- * 0 means drained. */
+/* Stop accepting (unlisten) and close every client connection after its
+ * next response, which says "Connection: close": a client whose next
+ * request is already on its way is served, not cut. Then, after a grace
+ * long enough for such requests to arrive, wp_proxy_close_idle() closes
+ * the clients that sent nothing. wp_proxy_clients() reaching 0 means
+ * drained. */
 void wp_proxy_drain(struct wp_proxy *px);
+void wp_proxy_close_idle(struct wp_proxy *px);
 uint32_t wp_proxy_clients(const struct wp_proxy *px);
 
 /* Sessions of every pool closed with FIN (after draining). */
@@ -146,6 +157,25 @@ const struct wp_breaker_gate *wp_proxy_gate(const struct wp_proxy *px, unsigned 
  * warms it again, paced) and the backend choice is refreshed. */
 int wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
 			       enum wp_backend_state st, int64_t now);
+/* What may change while the proxy runs (configuration reload). */
+struct wp_proxy_live {
+	struct wp_http1_limits limits;   /* for messages that start from now on */
+	int64_t client_idle_timeout_ns;  /* running timers move by the difference */
+	int64_t request_timeout_ns;
+	int64_t backend_timeout_ns;
+	bool retry_idempotent;           /* only where retry buffers were allocated */
+	struct wp_pool_params pool;      /* every pool: wp_pool_set_params() */
+	bool pool_targets;               /* also min_idle/max_sessions (scaling off) */
+	struct wp_breaker_params breaker_params; /* the retry budgets */
+	uint32_t weight[WP_PROXY_MAX_BACKENDS];  /* [nbackends], 1..1000 */
+};
+
+/* Apply `live` (checked whole first: nothing changes on -EINVAL, which is
+ * logged). Pools bounded by what they were created with (max_sessions,
+ * max_pending); weights take effect at the next pick; a running timeout
+ * keeps its start and ends at start + the new value (0 turns it off). */
+int wp_proxy_reconfigure(struct wp_proxy *px, const struct wp_proxy_live *live);
+
 /* The pool of backend `idx` (for stats and the control core's commands). */
 struct wp_pool *wp_proxy_pool(struct wp_proxy *px, unsigned idx);
 const char *wp_proxy_err_name(enum wp_proxy_err e);

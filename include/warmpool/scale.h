@@ -44,6 +44,13 @@ int wp_scale_init(struct wp_scale *s, const struct wp_scale_params *p,
 int wp_scale_update(struct wp_scale *s, int64_t now,
 		    const struct wp_scale_input *in, uint32_t n);
 
+/* How it moves, changed while running (configuration reload): step,
+ * cooldown and preconnect ratio. Budget, floor and ceiling stay as
+ * initialised (the budget's share-out depends on them). -EINVAL on bad
+ * values. */
+int wp_scale_set_tuning(struct wp_scale *s, uint32_t step, int64_t cooldown_ns,
+			uint32_t preconnect_milli);
+
 /* The current targets of `worker`. -EINVAL if there is no such worker. */
 int wp_scale_target(const struct wp_scale *s, uint32_t worker, struct wp_scale_target *t);
 

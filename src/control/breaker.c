@@ -240,6 +240,15 @@ wp_breaker_gate_apply(struct wp_breaker_gate *g, const struct wp_breaker_cmd *cm
 	return 0;
 }
 
+int
+wp_breaker_set_params(struct wp_breaker *b, const struct wp_breaker_params *p)
+{
+	if (b == NULL || wp_breaker_params_check(p, NULL, 0) != 0)
+		return -EINVAL;
+	b->params = *p;
+	return 0;
+}
+
 /* ---- worker: the retry budget ------------------------------------------ */
 
 int
@@ -302,6 +311,23 @@ wp_retry_budget_withdraw(struct wp_retry_budget *rb, int64_t now)
 	}
 	rb->tokens -= NANO_TOKEN;
 	rb->retries++;
+	return 0;
+}
+
+int
+wp_retry_budget_set_params(struct wp_retry_budget *rb, const struct wp_breaker_params *p,
+			   uint32_t nworkers, int64_t now)
+{
+	struct wp_retry_budget nb;
+
+	if (rb == NULL || wp_retry_budget_init(&nb, p, nworkers, 0, now) != 0)
+		return -EINVAL;
+	refill(rb, now);
+	nb.tokens = rb->tokens < nb.max ? rb->tokens : nb.max;
+	nb.requests = rb->requests;
+	nb.retries = rb->retries;
+	nb.denied = rb->denied;
+	*rb = nb;
 	return 0;
 }
 

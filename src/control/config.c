@@ -229,6 +229,7 @@ static const struct keydef telemetry_keys[] = {
 static const struct keydef management_keys[] = {
 	C("address", VT_IPV4_ANY, 0, management.addr, 0, 0),
 	C("port", VT_U16, 0, management.port, 0, 65535),
+	C("allow_remote", VT_BOOL, 0, management.allow_remote, 0, 1),
 };
 
 static const struct keydef shutdown_keys[] = {
@@ -1160,6 +1161,7 @@ wp_config_defaults(struct wp_config *cfg)
 	cfg->telemetry.snapshot_interval_ns = 1 * NS_S;
 	cfg->management.addr = 0x7f000001; /* 127.0.0.1 */
 	cfg->management.port = 9180;
+	cfg->management.allow_remote = false;
 	cfg->shutdown.drain_timeout_ns = 10 * NS_S;
 }
 
@@ -1764,6 +1766,13 @@ check_cross(struct ctx *c)
 			key_problem(c, WP_CONFIG_E_CONFLICT, S_HEALTH, "timeout",
 				    "must not exceed interval (%s)", v);
 	}
+	if (cfg->management.port != 0 && !cfg->management.allow_remote &&
+	    (cfg->management.addr >> 24) != 127 && !is_bad(c, S_MANAGEMENT, "address")) {
+		fmt_ipv4(cfg->management.addr, v, sizeof(v));
+		key_problem(c, WP_CONFIG_E_CONFLICT, S_MANAGEMENT, "address",
+			    "%s is not a loopback address: the management listener has "
+			    "no authentication; set allow_remote = yes to listen there", v);
+	}
 	if (cfg->outlier.max_ejection_ns < cfg->outlier.base_ejection_ns &&
 	    !is_bad(c, S_OUTLIER, "base_ejection")) {
 		fmt_duration(cfg->outlier.base_ejection_ns, v, sizeof(v));
@@ -2104,6 +2113,141 @@ wp_config_net_conf(const struct wp_config *cfg, enum wp_config_port_role role,
 	nc->prefix_len = p->prefix_len;
 	nc->gateway = p->gateway;
 	nc->mtu = p->mtu;
+}
+
+/* ------------------------------------------------------------------ */
+/* Comparing configurations (SIGHUP reload)                            */
+
+/* The instance of section type s named `name` in cfg (ports by role,
+ * backends by name), or -1 when cfg has no such section. */
+static int
+inst_find(const struct wp_config *cfg, enum sec s, const char *name)
+{
+	int i;
+
+	if (s < N_SINGLETONS)
+		return s;
+	if (s == S_PORT) {
+		for (i = 0; i < WP_CONFIG_PORT__COUNT; i++)
+			if (strcmp(port_role_names[i], name) == 0)
+				return cfg->port[i].present ? I_PORT0 + i : -1;
+		return -1;
+	}
+	i = wp_config_find_backend(cfg, name);
+	return i < 0 ? -1 : I_BACKEND0 + i;
+}
+
+static const char *
+inst_name(const struct wp_config *cfg, int inst)
+{
+	if (inst_sec(inst) == S_PORT)
+		return port_role_names[inst - I_PORT0];
+	if (inst_sec(inst) == S_BACKEND)
+		return cfg->backend[inst - I_BACKEND0].name;
+	return "";
+}
+
+/* Compare section (s, name): ia in a, ib in b (-1 = absent). */
+static unsigned
+diff_section(const struct wp_config *a, const struct wp_config *b, enum sec s,
+	     int ia, int ib, wp_config_change_fn *fn, void *arg)
+{
+	const struct secdef *sd = &secdefs[s];
+	struct wp_config_change ch;
+	unsigned n = 0;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.section = sd->name;
+	ch.name = ia >= 0 ? inst_name(a, ia) : inst_name(b, ib);
+	if (ia < 0 || ib < 0) {
+		snprintf(ia < 0 ? ch.new_value : ch.old_value, WP_CONFIG_VALUE_LEN, "%s",
+			 ia < 0 ? "added" : "removed");
+		fn(arg, &ch);
+		return 1;
+	}
+	for (unsigned k = 0; k < sd->nkeys; k++) {
+		const struct keydef *kd = &sd->keys[k];
+
+		format_value(kd, inst_cbase(a, ia), ch.old_value, sizeof(ch.old_value));
+		format_value(kd, inst_cbase(b, ib), ch.new_value, sizeof(ch.new_value));
+		if ((kd->flags & F_OMIT_ZERO) && rd_uint((const char *)inst_cbase(a, ia) +
+							 kd->off, kd->size) == 0)
+			ch.old_value[0] = '\0';
+		if ((kd->flags & F_OMIT_ZERO) && rd_uint((const char *)inst_cbase(b, ib) +
+							 kd->off, kd->size) == 0)
+			ch.new_value[0] = '\0';
+		if (strcmp(ch.old_value, ch.new_value) == 0)
+			continue;
+		ch.key = kd->name;
+		fn(arg, &ch);
+		n++;
+	}
+	return n;
+}
+
+unsigned
+wp_config_diff(const struct wp_config *a, const struct wp_config *b,
+	       wp_config_change_fn *fn, void *arg)
+{
+	static const int order[] = { S_LISTEN, I_PORT0, I_PORT0 + 1, S_WORKERS, -1,
+		S_POOL, S_HTTP, S_HEALTH, S_OUTLIER, S_BREAKER, S_SCALING,
+		S_TELEMETRY, S_MANAGEMENT, S_SHUTDOWN };
+	unsigned n = 0, i;
+	uint32_t j;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (order[i] >= 0 && order[i] < I_PORT0) {
+			n += diff_section(a, b, (enum sec)order[i], order[i], order[i], fn, arg);
+			continue;
+		}
+		if (order[i] >= I_PORT0) {
+			int r = order[i] - I_PORT0;
+			int ia = a->port[r].present ? order[i] : -1;
+			int ib = b->port[r].present ? order[i] : -1;
+
+			if (ia >= 0 || ib >= 0)
+				n += diff_section(a, b, S_PORT, ia, ib, fn, arg);
+			continue;
+		}
+		/* backends: a's in a's order (changed or removed), then b's new ones */
+		for (j = 0; j < a->n_backends && j < WP_CONFIG_MAX_BACKENDS; j++)
+			n += diff_section(a, b, S_BACKEND, I_BACKEND0 + (int)j,
+					  inst_find(b, S_BACKEND, a->backend[j].name), fn, arg);
+		for (j = 0; j < b->n_backends && j < WP_CONFIG_MAX_BACKENDS; j++)
+			if (inst_find(a, S_BACKEND, b->backend[j].name) < 0)
+				n += diff_section(a, b, S_BACKEND, -1, I_BACKEND0 + (int)j,
+						  fn, arg);
+	}
+	return n;
+}
+
+int
+wp_config_copy_key(struct wp_config *dst, const struct wp_config *src,
+		   const char *section, const char *name, const char *key)
+{
+	int s, k, id, is;
+
+	for (s = 0; s < S__COUNT; s++)
+		if (strcmp(secdefs[s].name, section) == 0)
+			break;
+	if (s == S__COUNT || (k = key_index((enum sec)s, key)) < 0)
+		return -ENOENT;
+	id = inst_find(dst, (enum sec)s, name ? name : "");
+	is = inst_find(src, (enum sec)s, name ? name : "");
+	if (id < 0 || is < 0)
+		return -ENOENT;
+	{
+		const struct keydef *kd = &secdefs[s].keys[k];
+		char *d = (char *)inst_base(dst, id);
+		const char *f = (const char *)inst_cbase(src, is);
+
+		memcpy(d + kd->off, f + kd->off, kd->size);
+		if (kd->type == VT_CIDR)
+			d[kd->off2] = f[kd->off2];
+		else if (kd->type == VT_LCORES)
+			memcpy(d + kd->off2, f + kd->off2, sizeof(uint32_t));
+	}
+	return 0;
 }
 
 int

@@ -269,6 +269,28 @@ wp_health_result(struct wp_health *h, uint64_t id, bool ok, int64_t now)
 }
 
 int
+wp_health_set_params(struct wp_health *h, const struct wp_health_params *p, int64_t now)
+{
+	if (!h || wp_health_params_check(p, NULL, 0) < 0)
+		return -EINVAL;
+	h->p.interval_ns = p->interval_ns;
+	h->p.jitter_ns = p->jitter_ns;
+	h->p.timeout_ns = p->timeout_ns;
+	h->p.rise = p->rise;
+	h->p.fall = p->fall;
+	/* the new timing starts now: no backend waits out a long old wait */
+	for (uint32_t i = 0; i < h->n; i++) {
+		struct wp_health_backend *b = &h->b[i];
+		int64_t latest = now + next_wait(h);
+
+		if (!b->probe_id && b->next_check > latest)
+			b->next_check = latest;
+	}
+	h->next_event = now;
+	return 0;
+}
+
+int
 wp_health_set_drain(struct wp_health *h, uint32_t backend, bool on, int64_t now)
 {
 	if (!h || backend >= h->n)

@@ -255,6 +255,26 @@ wp_outlier_tick(struct wp_outlier *o, int64_t now)
 	return back;
 }
 
+int
+wp_outlier_set_params(struct wp_outlier *o, const struct wp_outlier_params *params)
+{
+	if (!o || wp_outlier_params_check(params, NULL, 0) < 0)
+		return -EINVAL;
+	o->p = *params;
+	o->max_ejected = (uint32_t)((uint64_t)o->n * params->max_ejected_percent / 100);
+	o->max_multiplier = (uint32_t)((params->max_ejection_ns + params->base_ejection_ns - 1) /
+				       params->base_ejection_ns);
+	for (uint32_t i = 0; i < o->n; i++) {
+		struct wp_outlier_backend *b = &o->b[i];
+
+		if (b->multiplier > o->max_multiplier)
+			b->multiplier = o->max_multiplier;
+		if (params->consecutive_failures == 0 || b->streak < params->consecutive_failures)
+			set_waiting(o, b, false);
+	}
+	return 0;
+}
+
 const struct wp_outlier_backend *
 wp_outlier_backend(const struct wp_outlier *o, uint32_t backend)
 {

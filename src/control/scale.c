@@ -282,6 +282,24 @@ wp_scale_update(struct wp_scale *s, int64_t now, const struct wp_scale_input *in
 }
 
 int
+wp_scale_set_tuning(struct wp_scale *s, uint32_t step, int64_t cooldown_ns,
+		    uint32_t preconnect_milli)
+{
+	struct wp_scale_params p;
+
+	if (s == NULL)
+		return -EINVAL;
+	p = s->params;
+	p.step = step;
+	p.cooldown_ns = cooldown_ns;
+	p.preconnect_milli = preconnect_milli;
+	if (wp_scale_params_check(&p, s->nworkers, NULL, 0) != 0)
+		return -EINVAL;
+	s->params = p;
+	return 0;
+}
+
+int
 wp_scale_target(const struct wp_scale *s, uint32_t worker, struct wp_scale_target *t)
 {
 	if (s == NULL || t == NULL || worker >= s->nworkers)

@@ -699,6 +699,33 @@ wp_pool_set_targets(struct wp_pool *p, uint32_t min_idle, uint32_t max_sessions)
 	return 0;
 }
 
+int
+wp_pool_set_params(struct wp_pool *p, const struct wp_pool_params *params)
+{
+	char err[128];
+	uint64_t seed = p->params.seed;
+
+	if (wp_pool_params_check(params, err, sizeof(err)) < 0 ||
+	    params->max_sessions > p->capacity || params->max_pending > p->wq_mask + 1) {
+		POOL_LOG(ERR, "backend %u: new parameters refused: %s", p->backend,
+			 params->max_sessions > p->capacity ? "max_sessions above the "
+			 "pool's size" : params->max_pending > p->wq_mask + 1 ?
+			 "max_pending above the waiter queue's size" : err);
+		return -EINVAL;
+	}
+	p->params = *params;
+	p->params.seed = seed;          /* the generator keeps its sequence */
+	/* fewer waiters allowed: the newest above the bound fail (503) */
+	while (p->wq_len > p->params.max_pending) {
+		uint64_t tag = p->wq[(p->wq_head + p->wq_len - 1) & p->wq_mask].tag;
+
+		p->wq_len--;
+		p->st.aborted++;
+		p->ops.failed(p->ctx, tag, -ECONNABORTED);
+	}
+	return 0;
+}
+
 void
 wp_pool_shutdown(struct wp_pool *p)
 {

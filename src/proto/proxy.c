@@ -24,7 +24,26 @@
  * Sessions: a backend's pool and TCP transport live in struct px_backend,
  * with owner[sid] = the client holding that session. A session is
  * released as reusable only if request and response were both framed to
- * their end, both said keep-alive and no byte came after the response.
+ * their end, both said keep-alive (as the backend saw them) and no byte
+ * came after the response.
+ *
+ * A client that asks to close ("Connection: close", HTTP/1.0 without
+ * keep-alive) does not cost a session: its request head is rewritten in
+ * place before it is forwarded (http1_hop.h: the "close" option blanked,
+ * "Connection: keep-alive" inserted after an HTTP/1.0 request line), so
+ * the backend keeps the session, and the client's connection is closed
+ * after its response. fwd_keep says the backend was asked to keep it.
+ *
+ * A client that will be closed after its response (it asked for it, or
+ * the worker is draining) is told so: "Connection: close" is inserted
+ * after the status line of the response (RFC 9112 section 9.6), unless a
+ * 1xx came first or the status line was already on its way. A keep-alive
+ * client then never sees a FIN it could take for a lost response.
+ *
+ * Drain (wp_proxy_drain): the listener goes; every client may finish the
+ * request it is sending or sends next (answered with Connection: close);
+ * wp_proxy_close_idle() then closes those that stayed silent, so a client
+ * whose next request was already on the wire is served, not cut.
  *
  * Ownership: everything here belongs to the worker's lcore. Client slots
  * are a fixed array with a free list; generation numbers make pool tags
@@ -40,6 +59,7 @@
 #include <rte_mbuf.h>
 
 #include <warmpool/breaker.h>
+#include <warmpool/http1_hop.h>
 #include <warmpool/pool.h>
 #include <warmpool/proxy.h>
 #include <warmpool/tcp.h>
@@ -68,6 +88,9 @@ struct px_client {
 	bool leased, waiting, retried, reused, leftover;
 	bool has_copy;                  /* rbuf holds the whole request */
 	bool fin_asked;                 /* wp_tcp_close done */
+	bool fwd_keep;                  /* the request as forwarded asks for keep-alive */
+	bool ins_pending;               /* keep-alive field still to insert at ins_at */
+	uint32_t ins_at;                /* bytes of `in` to forward before the insert */
 	int16_t backend;
 	uint32_t sid;
 	struct wp_lease lease;
@@ -102,7 +125,9 @@ struct px_tlist {
 };
 
 struct wp_proxy {
-	struct wp_proxy_conf conf;
+	struct wp_proxy_conf conf;      /* as created, then as reconfigured */
+	uint32_t max_sessions0;         /* what the pools were created with */
+	uint32_t max_pending0;
 	int64_t now;
 	bool draining;
 	struct px_client *clients;
@@ -476,7 +501,9 @@ cl_start_exchange(struct px_client *c)
 	c->state = PX_FWD;
 	t_set(c, PX_T_BACKEND);
 	if (c->has_copy && c->retried) {
-		/* the request went out once already: send the copy again */
+		/* the request went out once already: send the copy again
+		 * (rewritten as the first attempt was) */
+		c->ins_pending = false;
 		if (bc == NULL || wp_tcp_send_bytes(bc, c->rbuf, c->rlen) != 0) {
 			cl_fail(c, WP_PX_E_BACKEND_FAILED, 502);
 			return;
@@ -526,26 +553,74 @@ cl_acquire(struct px_client *c)
 	cl_fail(c, rc == -ENOBUFS ? WP_PX_E_POOL_FULL : WP_PX_E_NO_BACKEND, 503);
 }
 
-/* Keep a copy of a short idempotent request without a body for one retry. */
+/* Keep a copy of a short idempotent request without a body for one retry,
+ * as it is forwarded (with the keep-alive field when one is inserted). */
 static void
 cl_keep_copy(struct px_client *c)
 {
 	const struct rte_mbuf *s;
-	uint32_t n = (uint32_t)c->req.msg_bytes, got = 0;
+	uint32_t n = (uint32_t)c->req.msg_bytes, got = 0, out = 0;
+	uint32_t ins = c->ins_pending ? (uint32_t)WP_HTTP1_HOP_KEEP_ALIVE_LEN : 0;
 
 	c->has_copy = false;
 	if (!c->px->conf.retry_idempotent || c->rbuf == NULL || !c->req.done ||
 	    !wp_http1_method_idempotent((enum wp_http1_method)c->req.method) ||
-	    n > c->px->conf.retry_buf || n > c->parsed)
+	    n + ins > c->px->conf.retry_buf || n > c->parsed)
 		return;
 	for (s = c->in.head; s != NULL && got < n; s = s->next) {
+		const uint8_t *d = rte_pktmbuf_mtod(s, const uint8_t *);
 		uint32_t k = s->data_len < n - got ? s->data_len : n - got;
 
-		memcpy(c->rbuf + got, rte_pktmbuf_mtod(s, const uint8_t *), k);
+		if (ins > 0 && got <= c->ins_at && c->ins_at < got + k) {
+			uint32_t a = c->ins_at - got;
+
+			memcpy(c->rbuf + out, d, a);
+			memcpy(c->rbuf + out + a, WP_HTTP1_HOP_KEEP_ALIVE, ins);
+			memcpy(c->rbuf + out + a + ins, d + a, k - a);
+			out += k + ins;
+			ins = 0;
+		} else {
+			memcpy(c->rbuf + out, d, k);
+			out += k;
+		}
 		got += k;
 	}
-	c->rlen = n;
+	c->rlen = out;
 	c->has_copy = true;
+}
+
+/* The client asked to close after this request: rewrite its head so the
+ * backend keeps the session (http1_hop.h). Sets fwd_keep, and ins_pending
+ * when an HTTP/1.0 request needs "Connection: keep-alive" inserted. A head
+ * in segments we may not write is forwarded as it is (the session then
+ * closes with the exchange, as before). */
+static void
+cl_hop(struct px_client *c)
+{
+	struct wp_http1_hop hop;
+	struct rte_mbuf *s;
+	uint64_t seen = 0;
+
+	c->ins_pending = false;
+	c->fwd_keep = c->req.keep_alive;
+	if (c->req.keep_alive)
+		return;
+	for (s = c->in.head; s != NULL && seen < c->req.head_bytes; s = s->next) {
+		if (!RTE_MBUF_DIRECT(s) || rte_mbuf_refcnt_read(s) != 1)
+			return;
+		seen += s->data_len;
+	}
+	wp_http1_hop_init(&hop);
+	for (s = c->in.head; s != NULL && !hop.done; s = s->next)
+		(void)wp_http1_hop_feed(&hop, rte_pktmbuf_mtod(s, uint8_t *), s->data_len);
+	if (!hop.done || hop.line_end == 0)
+		return;                 /* not a head the framer accepted: leave it */
+	if (c->req.version_minor == 0 && !hop.keep_alive_opt) {
+		c->ins_pending = true;
+		c->ins_at = (uint32_t)hop.line_end;
+	}
+	c->fwd_keep = true;
+	c->px->st.hop_rewrites++;
 }
 
 /* Parse what is queued and move the current request to the backend. */
@@ -576,6 +651,7 @@ cl_pump(struct px_client *c)
 				return;
 			px->st.requests++;
 			c->retried = false;
+			cl_hop(c);
 			cl_keep_copy(c);
 			cl_acquire(c);
 			return;         /* cl_start_exchange pumps again */
@@ -592,7 +668,30 @@ cl_pump(struct px_client *c)
 		if (bc == NULL)
 			return;
 		room = wp_tcp_send_space(bc);
+		if (c->ins_pending && c->ins_at == 0) {
+			/* the keep-alive field after the request line */
+			const uint32_t il = (uint32_t)WP_HTTP1_HOP_KEEP_ALIVE_LEN;
+
+			m = room >= il ? rte_pktmbuf_alloc(px->conf.mp) : NULL;
+			if (m == NULL) {
+				pending_add(c);
+				return;
+			}
+			memcpy(rte_pktmbuf_mtod(m, char *), WP_HTTP1_HOP_KEEP_ALIVE, il);
+			m->data_len = (uint16_t)il;
+			m->pkt_len = il;
+			if (wp_tcp_send(bc, m) != 0) {
+				rte_pktmbuf_free(m);
+				cl_fail(c, WP_PX_E_BACKEND_FAILED, 502);
+				return;
+			}
+			c->ins_pending = false;
+			px->st.bytes_up += il;
+			continue;
+		}
 		k = c->parsed < room ? c->parsed : room;
+		if (c->ins_pending && k > c->ins_at)
+			k = c->ins_at;
 		if (k == 0) {
 			pending_add(c);         /* retried on the next poll */
 			return;
@@ -608,6 +707,8 @@ cl_pump(struct px_client *c)
 			return;
 		}
 		c->parsed -= k;
+		if (c->ins_pending)
+			c->ins_at -= k;
 		px->st.bytes_up += k;
 		wp_tcp_recved(c->tc, k);
 	}
@@ -659,7 +760,12 @@ static void
 cl_exchange_done(struct px_client *c)
 {
 	struct wp_proxy *px = c->px;
+	/* the client's connection: its request and the response it got (the
+	 * response goes out unchanged) */
 	bool keep = c->req.keep_alive && c->resp.keep_alive && !c->leftover;
+	/* the session: the request as the backend saw it */
+	bool reuse = c->fwd_keep && c->resp.keep_alive && !c->leftover &&
+		     c->req.done && c->parsed == 0 && !c->ins_pending;
 	unsigned cls = c->resp.status / 100;
 
 	struct px_backend *b = cl_backend(c);
@@ -671,7 +777,7 @@ cl_exchange_done(struct px_client *c)
 		b->st.status_5xx++;
 	be_outcome(b, cls != 5);
 	wp_hist_add(&b->st.lat, (uint64_t)(px->now - c->t_dispatch));
-	cl_release(c, keep && c->req.done && c->parsed == 0);
+	cl_release(c, reuse);
 	t_unlink(c);
 	if (!keep || !c->req.done || c->peer_fin || px->draining || c->close_after) {
 		cl_close(c);
@@ -685,6 +791,72 @@ cl_exchange_done(struct px_client *c)
 	t_set(c, PX_T_IDLE);
 	if (c->in.bytes > 0)
 		cl_pump(c);             /* a pipelined request is waiting */
+}
+
+/* Byte `off` of chain m (off within the chain). */
+static uint8_t
+chain_byte(const struct rte_mbuf *m, uint32_t off)
+{
+	while (m != NULL && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	return m != NULL ? rte_pktmbuf_mtod(m, const uint8_t *)[off] : 0;
+}
+
+/* Offset of the first LF in the first `len` bytes of chain m, or -1. */
+static int64_t
+chain_find_lf(const struct rte_mbuf *m, uint32_t len)
+{
+	uint32_t off = 0;
+
+	for (; m != NULL && off < len; m = m->next) {
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t k = m->data_len < len - off ? m->data_len : len - off;
+		const uint8_t *lf = memchr(d, '\n', k);
+
+		if (lf != NULL)
+			return off + (uint32_t)(lf - d);
+		off += k;
+	}
+	return -1;
+}
+
+/* The first bytes of a response (len of them, framed by the parser) go
+ * to a client that is closed after it: queue them with "Connection:
+ * close" after the status line. false when that cannot be done (1xx, the
+ * line not complete in these bytes, no mbuf): the caller queues m as is. */
+static bool
+cl_queue_with_close(struct px_client *c, struct rte_mbuf *m, uint32_t len)
+{
+	static const char hdr[] = "Connection: close\r\n";
+	struct rte_mempool *mp = c->px->conf.mp;
+	struct px_q tmp = { 0 };
+	struct rte_mbuf *line, *ins;
+	int64_t lf = chain_find_lf(m, len);
+
+	/* "HTTP/1.x NNN": the framer has accepted the line */
+	if (lf < 12 || (uint64_t)lf + 1 > len || c->resp.interim > 0 ||
+	    chain_byte(m, 9) == '1')
+		return false;
+	ins = rte_pktmbuf_alloc(mp);
+	if (ins == NULL)
+		return false;
+	q_push(&tmp, m);
+	line = q_take(&tmp, (uint32_t)lf + 1, mp);
+	if (line == NULL) {
+		rte_pktmbuf_free(ins);  /* q_take failed before cutting: m is whole */
+		return false;
+	}
+	memcpy(rte_pktmbuf_mtod(ins, char *), hdr, sizeof(hdr) - 1);
+	ins->data_len = sizeof(hdr) - 1;
+	ins->pkt_len = sizeof(hdr) - 1;
+	q_push(&c->out, line);
+	q_push(&c->out, ins);
+	if (tmp.head != NULL)
+		q_push(&c->out, tmp.head);
+	c->px->st.close_announced++;
+	return true;
 }
 
 static void
@@ -734,8 +906,14 @@ tr_data(void *arg, uint32_t sid, struct rte_mbuf *m)
 		len = (uint32_t)n;
 	}
 	if (m != NULL) {
+		struct wp_proxy *px = b->px;
+		bool closes = px->draining || c->close_after || c->peer_fin ||
+			      !c->req.keep_alive;
+
 		c->b_unacked += len;
-		q_push(&c->out, m);
+		if (c->resp_started || !closes || !c->resp.keep_alive ||
+		    !cl_queue_with_close(c, m, len))
+			q_push(&c->out, m);
 		c->resp_started = true;
 	}
 	t_set(c, PX_T_BACKEND);
@@ -932,7 +1110,7 @@ cb_accepted(void *listen_arg, struct wp_tcp_conn *tc)
 	c->state = PX_IDLE;
 	c->peer_fin = c->close_after = c->resp_started = false;
 	c->leased = c->waiting = c->retried = c->reused = c->leftover = c->has_copy = false;
-	c->fin_asked = false;
+	c->fin_asked = c->fwd_keep = c->ins_pending = false;
 	c->backend = -1;
 	c->parsed = c->b_unacked = 0;
 	wp_http1_init(&c->req, WP_HTTP1_REQUEST, WP_HTTP1_M_OTHER, &px->conf.limits);
@@ -1007,11 +1185,19 @@ wp_proxy_drain(struct wp_proxy *px)
 	for (i = 0; i < px->conf.max_clients; i++) {
 		struct px_client *c = &px->clients[i];
 
-		if (c->state == PX_IDLE)
-			cl_close(c);
-		else if (c->state != PX_FREE)
+		if (c->state != PX_FREE)
 			c->close_after = true;
 	}
+}
+
+void
+wp_proxy_close_idle(struct wp_proxy *px)
+{
+	uint32_t i;
+
+	for (i = 0; i < px->conf.max_clients; i++)
+		if (px->clients[i].state == PX_IDLE)
+			cl_close(&px->clients[i]);
 }
 
 uint32_t
@@ -1063,6 +1249,81 @@ wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
 		return -EINVAL;
 	wp_pool_set_state(px->be[idx].pool, st, now);
 	wp_selector_refresh(px->sel);
+	return 0;
+}
+
+/* A timer list whose timeout goes from `old` to `to`: every deadline is
+ * start + timeout, and starts are in list order, so moving every deadline
+ * by the same amount keeps the list sorted. */
+static void
+retime(struct wp_proxy *px, enum px_timer t, int64_t old, int64_t to)
+{
+	struct px_client *c, *next;
+
+	for (c = px->tl[t].head; c != NULL; c = next) {
+		next = c->tnext;
+		if (to <= 0)
+			t_unlink(c);
+		else
+			c->deadline += to - old;
+	}
+}
+
+int
+wp_proxy_reconfigure(struct wp_proxy *px, const struct wp_proxy_live *live)
+{
+	char perr[128];
+	const char *bad = NULL;
+	unsigned i;
+
+	if (wp_pool_params_check(&live->pool, perr, sizeof(perr)) != 0)
+		bad = perr;
+	else if (live->pool.max_sessions > px->max_sessions0)
+		bad = "max_sessions above what the pools were created with";
+	else if (live->pool.max_pending > px->max_pending0 &&
+		 live->pool.max_pending > rte_align32pow2(px->max_pending0 ? px->max_pending0 : 1))
+		bad = "max_pending above what the queues were created with";
+	else if (live->client_idle_timeout_ns < 0 || live->request_timeout_ns < 0 ||
+		 live->backend_timeout_ns < 0)
+		bad = "timeouts must be >= 0 (0 = off)";
+	else if (live->limits.max_line < 16 || live->limits.max_headers == 0 ||
+		 live->limits.max_header_bytes < live->limits.max_line)
+		bad = "HTTP limits out of range";
+	else if (px->conf.breaker &&
+		 wp_breaker_params_check(&live->breaker_params, perr, sizeof(perr)) != 0)
+		bad = perr;
+	for (i = 0; bad == NULL && i < px->conf.nbackends; i++)
+		if (live->weight[i] == 0 || live->weight[i] > 1000)
+			bad = "weights must be 1..1000";
+	if (bad != NULL) {
+		PX_LOG(ERR, "new settings refused: %s", bad);
+		return -EINVAL;
+	}
+	for (i = 0; i < px->conf.nbackends; i++) {
+		struct px_backend *b = &px->be[i];
+
+		if (wp_pool_set_params(b->pool, &live->pool) != 0 ||
+		    (live->pool_targets &&
+		     wp_pool_set_targets(b->pool, live->pool.min_idle,
+					 live->pool.max_sessions) != 0))
+			return -EINVAL; /* cannot happen: checked above; logged by the pool */
+		px->conf.backends[i].weight = live->weight[i];
+		(void)wp_selector_set(px->sel, i, b->pool, live->weight[i]);
+		if (px->conf.breaker)
+			(void)wp_retry_budget_set_params(&b->rb, &live->breaker_params,
+							 px->conf.nworkers ? px->conf.nworkers : 1,
+							 px->now);
+	}
+	retime(px, PX_T_IDLE, px->conf.client_idle_timeout_ns, live->client_idle_timeout_ns);
+	retime(px, PX_T_HEAD, px->conf.request_timeout_ns, live->request_timeout_ns);
+	retime(px, PX_T_BACKEND, px->conf.backend_timeout_ns, live->backend_timeout_ns);
+	px->conf.client_idle_timeout_ns = live->client_idle_timeout_ns;
+	px->conf.request_timeout_ns = live->request_timeout_ns;
+	px->conf.backend_timeout_ns = live->backend_timeout_ns;
+	px->conf.limits = live->limits;
+	px->conf.retry_idempotent = live->retry_idempotent;
+	px->conf.pool = live->pool;
+	px->conf.breaker_params = live->breaker_params;
 	return 0;
 }
 
@@ -1155,6 +1416,8 @@ wp_proxy_create(const struct wp_proxy_conf *conf)
 	if (px == NULL)
 		goto fail;
 	px->conf = *conf;
+	px->max_sessions0 = conf->pool.max_sessions;
+	px->max_pending0 = conf->pool.max_pending;
 	px->clients = rte_zmalloc_socket("wp_px_clients",
 					 conf->max_clients * sizeof(*px->clients),
 					 RTE_CACHE_LINE_SIZE, conf->socket);

@@ -215,7 +215,7 @@ buf_free(struct buf *b)
 
 static struct {
 	uint64_t accepted, closed, requests, responses, interim, bad_requests;
-	uint64_t bytes_in, bytes_out, resets_sent, fins_sent, peer_closes;
+	uint64_t bytes_in, bytes_out, resets_sent, fins_sent, peer_closes, peer_resets;
 	uint64_t closed_after_n, idle_closes, send_errors, max_req_per_conn;
 	uint64_t by_status[600];
 } st;
@@ -1089,6 +1089,8 @@ conn_read(struct conn *c)
 				return;
 			if (errno == EINTR)
 				continue;
+			if (errno == ECONNRESET)
+				st.peer_resets++;
 			conn_free(c, errno == ECONNRESET ? "peer-rst" : "recv-error");
 			return;
 		}
@@ -1214,12 +1216,13 @@ write_stats(void)
 		", \"interim_responses\": %" PRIu64 ", \"bad_requests\": %" PRIu64
 		", \"bytes_in\": %" PRIu64 ", \"bytes_out\": %" PRIu64
 		", \"resets_sent\": %" PRIu64 ", \"fins_sent\": %" PRIu64
-		", \"peer_closes\": %" PRIu64 ", \"closed_after_n\": %" PRIu64
+		", \"peer_closes\": %" PRIu64 ", \"peer_resets\": %" PRIu64
+		", \"closed_after_n\": %" PRIu64
 		", \"idle_closes\": %" PRIu64 ", \"send_errors\": %" PRIu64
 		", \"max_requests_per_connection\": %" PRIu64 ", \"responses_by_status\": {",
 		opt_name, (int)getpid(), st.accepted, open_now, st.closed, st.requests,
 		st.responses, st.interim, st.bad_requests, st.bytes_in, st.bytes_out,
-		st.resets_sent, st.fins_sent, st.peer_closes, st.closed_after_n, st.idle_closes,
+		st.resets_sent, st.fins_sent, st.peer_closes, st.peer_resets, st.closed_after_n, st.idle_closes,
 		st.send_errors, st.max_req_per_conn);
 	const char *sep = "";
 	for (int i = 100; i < 600; i++) {

@@ -153,6 +153,73 @@ test_open_time(void **state)
 	assert_int_equal(b.state, WP_BREAKER_HALF_OPEN);
 }
 
+/* A reload while open: the new open_time counts from when it opened; the
+ * new limits judge the next update; bad params change nothing. */
+static void
+test_set_params(void **state)
+{
+	struct wp_breaker_params p = params(), q;
+	struct wp_breaker_input trip = { .sessions = 500 }, calm = { 0 }, some = { .sessions = 50 };
+	struct wp_breaker_event ev;
+	struct wp_breaker b;
+	(void)state;
+
+	assert_int_equal(wp_breaker_init(&b, &p, 1, 0), 0);
+	assert_int_equal(wp_breaker_update(&b, 10 * SEC, &trip, NULL), 1);
+	q = p;
+	q.open_time_ns = 2 * SEC;
+	q.max_sessions = 40;
+	q.half_open_probes = 0;                 /* bad */
+	assert_int_equal(wp_breaker_set_params(&b, &q), -EINVAL);
+	assert_int_equal(b.params.open_time_ns, p.open_time_ns);
+	q.half_open_probes = 1;
+	assert_int_equal(wp_breaker_set_params(&b, &q), 0);
+	assert_int_equal(b.state, WP_BREAKER_OPEN);
+	assert_int_equal(wp_breaker_update(&b, 12 * SEC - 1, &calm, &ev), 0);
+	assert_int_equal(wp_breaker_update(&b, 12 * SEC, &calm, &ev), 1);
+	assert_int_equal(ev.to, WP_BREAKER_HALF_OPEN);
+	/* one probe now decides */
+	assert_int_equal(wp_breaker_update(&b, 12 * SEC + MS, &(struct wp_breaker_input){
+		.successes = 1 }, &ev), 1);
+	assert_int_equal(ev.to, WP_BREAKER_CLOSED);
+	/* 50 sessions: under the old 100-ish limit, over the new 40 */
+	assert_int_equal(wp_breaker_update(&b, 13 * SEC, &some, &ev), 1);
+	assert_int_equal(ev.to, WP_BREAKER_OPEN);
+	assert_int_equal(ev.cause, WP_BREAKER_C_SESSIONS);
+}
+
+/* The retry budget's new percent and floor: the balance carries over,
+ * capped to the new bound; deposits follow the new percent. */
+static void
+test_retry_budget_set_params(void **state)
+{
+	struct wp_breaker_params p = params(), q;
+	struct wp_retry_budget rb;
+	int64_t now = SEC;
+	(void)state;
+
+	assert_int_equal(wp_retry_budget_init(&rb, &p, 1, 0, now), 0);
+	for (int i = 0; i < 100; i++)
+		wp_retry_budget_request(&rb, now);      /* 100 x 20% = 20 tokens */
+	assert_int_equal(wp_retry_budget_tokens(&rb, now), 20);
+	q = p;
+	q.retry_budget_percent = 50;
+	q.min_retries_per_s = 0;
+	assert_int_equal(wp_retry_budget_set_params(&rb, &q, 0, now), -EINVAL);
+	assert_int_equal(wp_retry_budget_set_params(&rb, &q, 1, now), 0);
+	assert_int_equal(wp_retry_budget_tokens(&rb, now), 20);
+	assert_int_equal(rb.requests, 100);
+	for (int i = 0; i < 10; i++)
+		wp_retry_budget_request(&rb, now);      /* + 10 x 50% */
+	assert_int_equal(wp_retry_budget_tokens(&rb, now), 25);
+	now += 10 * SEC;                                /* no floor any more */
+	assert_int_equal(wp_retry_budget_tokens(&rb, now), 25);
+	/* deposits stop at the (default) bound */
+	for (int i = 0; i < 1000; i++)
+		wp_retry_budget_request(&rb, now);
+	assert_int_equal(wp_retry_budget_tokens(&rb, now), WP_RETRY_BUDGET_MIN_TOKENS);
+}
+
 static void
 to_half_open(struct wp_breaker *b, int64_t *now)
 {
@@ -458,6 +525,8 @@ main(void)
 		cmocka_unit_test(test_params_check),
 		cmocka_unit_test(test_open_causes),
 		cmocka_unit_test(test_open_time),
+		cmocka_unit_test(test_set_params),
+		cmocka_unit_test(test_retry_budget_set_params),
 		cmocka_unit_test(test_half_open_success),
 		cmocka_unit_test(test_half_open_failure),
 		cmocka_unit_test(test_half_open_rearm),

@@ -521,6 +521,14 @@ static const struct bad bad_files[] = {
 	{ BASE "[management]\naddress = 01.2.3.4\n",
 	  "t.ini:7: [management] address = 01.2.3.4: must be an IPv4 address a.b.c.d",
 	  WP_CONFIG_E_VALUE },
+	{ BASE "[management]\naddress = 198.18.0.1\n",
+	  "t.ini:7: [management] address = 198.18.0.1: 198.18.0.1 is not a loopback "
+	  "address: the management listener has no authentication; set allow_remote = "
+	  "yes to listen there", WP_CONFIG_E_CONFLICT },
+	{ BASE "[management]\naddress = 0.0.0.0\nallow_remote = no\n",
+	  "t.ini:7: [management] address = 0.0.0.0: 0.0.0.0 is not a loopback "
+	  "address: the management listener has no authentication; set allow_remote = "
+	  "yes to listen there", WP_CONFIG_E_CONFLICT },
 };
 
 static void
@@ -810,7 +818,7 @@ static const char full[] =
 	"\n[scaling]\nenabled = yes\nbudget = 100\nfloor = 0\nceiling = 100\n"
 	"step = 65536\ncooldown = 0\npreconnect_ratio = 0.125\n"
 	"\n[telemetry]\nfile = /tmp/wp.ring\nrecords = 64\nsnapshot_interval = 0\n"
-	"\n[management]\naddress = 0.0.0.0\nport = 0\n"
+	"\n[management]\naddress = 0.0.0.0\nport = 0\nallow_remote = yes\n"
 	"\n[shutdown]\ndrain_timeout = 1ms\n";
 
 static void
@@ -917,6 +925,7 @@ test_every_key_round_trip(void **state)
 	assert_int_equal(cfg.telemetry.snapshot_interval_ns, 0);
 	assert_int_equal(cfg.management.addr, 0);
 	assert_int_equal(cfg.management.port, 0);
+	assert_true(cfg.management.allow_remote);
 	assert_int_equal(cfg.shutdown.drain_timeout_ns, NS_MS);
 
 	wp_config_pool_params(&cfg, &pp);

@@ -16,7 +16,10 @@
  *    longer than the interval delays the next check; same seed, same
  *    schedule; another seed, another;
  *  - drain overlays the checked state; UNKNOWN / DOWN start states;
- *  - parameters: every refusal names its parameter; create refuses them.
+ *  - parameters: every refusal names its parameter; create refuses them;
+ *  - new timing while running (reload): the next check comes within one
+ *    new interval, then the new interval holds exactly, the new fall
+ *    applies at the next failure; bad values change nothing.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -338,6 +341,46 @@ test_no_jitter_exact(void **state)
 	free(s);
 }
 
+/* A reload: interval 1 s -> 400 ms, fall 3 -> 1, mid-run. */
+static void
+test_set_params(void **state)
+{
+	struct wp_health_params p, q;
+	struct sim *s = calloc(1, sizeof(*s));
+	int64_t t0;
+	unsigned k;
+	(void)state;
+	params(&p);
+	p.jitter_ns = 0;
+	sim_init(s, &p, 1);
+	sim_run(s, 5 * SEC + 400 * MS);         /* between two checks */
+	t0 = s->now;
+	k = s->ncheck[0];
+	/* the old schedule would wait longer than one new interval */
+	assert_true(wp_health_backend(s->h, 0)->next_check > t0 + 400 * MS);
+	q = p;
+	q.interval_ns = 400 * MS;
+	q.fall = 1;
+	q.jitter_ns = q.interval_ns;            /* bad: jitter must be < interval */
+	assert_int_equal(wp_health_set_params(s->h, &q, t0), -EINVAL);
+	q.jitter_ns = 0;
+	assert_int_equal(wp_health_set_params(s->h, &q, t0), 0);
+	sim_run(s, 8 * SEC);
+	assert_true(s->ncheck[0] > k + 2);
+	assert_true(s->check[0][k] <= t0 + 400 * MS);
+	for (unsigned i = k + 1; i < s->ncheck[0]; i++)
+		assert_int_equal(s->check[0][i] - s->check[0][i - 1], 400 * MS);
+	/* fall 1: DOWN at the first failed check */
+	s->alive[0] = false;
+	k = s->ncheck[0];
+	sim_run(s, 9 * SEC);
+	assert_int_equal(s->nev, 1);
+	assert_int_equal(s->ev[0].to, WP_HEALTH_DOWN);
+	assert_int_equal(s->ev[0].now, s->check[0][k]);
+	wp_health_free(s->h);
+	free(s);
+}
+
 static void
 test_initial_spread(void **state)
 {
@@ -564,6 +607,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fall_then_rise_exact),
+		cmocka_unit_test(test_set_params),
 		cmocka_unit_test(test_hysteresis),
 		cmocka_unit_test(test_timeout_is_failure),
 		cmocka_unit_test(test_answer_at_deadline_is_timeout),

@@ -12,7 +12,10 @@
  *    that returns one of the others; a success meanwhile cancels that;
  *  - consecutive_failures = 0 and max_ejected_percent = 0 never eject;
  *    outcomes during an ejection do not extend it;
- *  - bad arguments and parameters are refused by name.
+ *  - bad arguments and parameters are refused by name;
+ *  - new parameters while running (reload): threshold, share and ejection
+ *    times take effect at the next report / ejection, a running
+ *    ejection keeps its end, multipliers are capped; bad ones are refused.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -158,6 +161,44 @@ test_growth_and_cap(void **state)
 	}
 	assert_int_equal(wp_outlier_backend(o, 0)->ejections, 4);
 	assert_int_equal(wp_outlier_stats(o)->ejected, 0);
+	wp_outlier_free(o);
+}
+
+/* Reload: threshold 3 -> 2, base 10 s -> 1 s, max 25 s -> 2 s. */
+static void
+test_set_params(void **state)
+{
+	(void)state;
+	struct wp_outlier *o = make(4, 3, 50);
+	struct wp_outlier_params q;
+	int64_t now = 1000, until;
+
+	for (unsigned n = 0; n < 2; n++) {      /* multiplier 2: ejected 20 s */
+		failures(o, 0, 3, now);
+		now = wp_outlier_backend(o, 0)->until;
+		wp_outlier_tick(o, now);
+	}
+	failures(o, 0, 3, now);                 /* third: 25 s, running */
+	until = wp_outlier_backend(o, 0)->until;
+	assert_int_equal(until - now, 25 * SEC);
+	failures(o, 1, 1, now);                 /* backend 1: one failure so far */
+	wp_outlier_params_default(&q);
+	q.consecutive_failures = 2;
+	q.base_ejection_ns = 1 * SEC;
+	q.max_ejection_ns = SEC / 2;            /* bad: below base */
+	q.max_ejected_percent = 50;
+	assert_int_equal(wp_outlier_set_params(o, &q), -EINVAL);
+	q.max_ejection_ns = 2 * SEC;
+	assert_int_equal(wp_outlier_set_params(o, &q), 0);
+	assert_int_equal(wp_outlier_backend(o, 0)->until, until);  /* kept */
+	assert_int_equal(wp_outlier_backend(o, 0)->multiplier, 2); /* capped: 2 s / 1 s */
+	/* backend 1: its second failure now ejects, for at most 2 s */
+	failures(o, 1, 1, now + 1);
+	assert_true(wp_outlier_is_ejected(o, 1));
+	assert_int_equal(wp_outlier_backend(o, 1)->until - (now + 1), 1 * SEC);
+	assert_int_equal(wp_outlier_tick(o, now + 1 + SEC), 1);
+	assert_true(wp_outlier_is_ejected(o, 0));
+	assert_int_equal(wp_outlier_tick(o, until), 1);
 	wp_outlier_free(o);
 }
 
@@ -342,6 +383,7 @@ main(void)
 		cmocka_unit_test(test_success_resets_streak),
 		cmocka_unit_test(test_batched_runs),
 		cmocka_unit_test(test_growth_and_cap),
+		cmocka_unit_test(test_set_params),
 		cmocka_unit_test(test_multiplier_decays),
 		cmocka_unit_test(test_max_share),
 		cmocka_unit_test(test_share_success_cancels),

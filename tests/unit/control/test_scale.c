@@ -11,6 +11,8 @@
  *  - a lowered cap frees budget only once the worker has acknowledged it
  *    and reports open <= the new cap;
  *  - preconnect: min_idle = ceil(ratio x in-flight), at most the cap;
+ *  - a reload's new step and cooldown: the next changes follow them;
+ *    budget, floor and ceiling stay; bad values are refused;
  *  - property: thousands of periods with random demand, commands delivered
  *    late and open counts that lag the caps: the sessions the pools may
  *    open (max of open, applied cap and caps still in flight) never sum
@@ -167,6 +169,41 @@ test_skewed_load(void **state)
 	assert_int_equal(prev[1].min_idle, 2);
 	assert_true(s.st.grows >= 6 && s.st.shrinks == 7);
 	assert_int_equal(s.st.over_budget, 0);
+}
+
+/* Reload mid-run: step 2 -> 8, cooldown 1 s -> 0. */
+static void
+test_set_tuning(void **state)
+{
+	struct wp_scale_params p = {
+		.budget = 64, .floor = 4, .ceiling = 56, .step = 2, .cooldown_ns = SEC,
+	};
+	struct wp_scale s;
+	struct wp_scale_input in[2];
+	struct wp_scale_target a, b;
+	(void)state;
+
+	assert_int_equal(wp_scale_init(&s, &p, 2, 2), 0);
+	assert_int_equal(wp_scale_set_tuning(&s, 0, 0, 0), -EINVAL);         /* step 0 */
+	assert_int_equal(wp_scale_set_tuning(&s, 8, -1, 0), -EINVAL);        /* cooldown */
+	assert_int_equal(wp_scale_set_tuning(&s, 8, 0, 100001), -EINVAL);    /* ratio */
+	assert_int_equal(s.params.step, 2);
+	assert_int_equal(wp_scale_target(&s, 1, &a), 0);
+	report(&s, 0, &in[0], 32, 32, 20, 5000);
+	report(&s, 1, &in[1], 2, 0, 0, 0);
+	assert_true(wp_scale_update(&s, 0, in, 2) >= 0);
+	assert_int_equal(wp_scale_target(&s, 1, &b), 0);
+	assert_int_equal((int64_t)a.max_sessions - b.max_sessions, 2);    /* old step */
+	assert_int_equal(wp_scale_set_tuning(&s, 8, 0, 0), 0);
+	assert_int_equal(s.params.budget, 64);
+	assert_int_equal(s.params.ceiling, 56);
+	a = b;
+	report(&s, 0, &in[0], 32, 32, 20, 5000);
+	report(&s, 1, &in[1], 2, 0, 0, 0);
+	assert_true(wp_scale_update(&s, 1, in, 2) >= 0);  /* 1 ns later: no cooldown */
+	assert_int_equal(wp_scale_target(&s, 1, &b), 0);
+	assert_int_equal((int64_t)a.max_sessions - b.max_sessions, 8);    /* new step */
+	check_ok(&s);
 }
 
 /* The same skew seen from the other side: all idle -> every cap to the
@@ -492,6 +529,7 @@ main(void)
 		cmocka_unit_test(test_params_check),
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_skewed_load),
+		cmocka_unit_test(test_set_tuning),
 		cmocka_unit_test(test_floor_and_ceiling),
 		cmocka_unit_test(test_handover_waits_for_ack),
 		cmocka_unit_test(test_preconnect),

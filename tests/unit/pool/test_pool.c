@@ -679,6 +679,58 @@ test_shrink_targets(void **state)
 	assert_consistent();
 }
 
+/* A reload's new parameters: timers and limits at once, the newest
+ * waiters above a lowered max_pending fail, the targets and the seed
+ * untouched; more than the pool was created for is refused. */
+static void
+test_set_params(void **state)
+{
+	struct wp_pool_params prm, np;
+	struct wp_pool_stats st;
+	struct wp_lease l;
+	uint32_t mi, mx;
+	(void)state;
+	base_params(&prm);
+	prm.max_sessions = 1;
+	prm.max_pending = 4;
+	make_pool(&prm);
+	for (uint64_t tag = 1; tag <= 4; tag++)
+		assert_int_equal(wp_pool_acquire(F->pool, 0, tag, &l), -EINPROGRESS);
+	np = prm;
+	np.max_sessions = 2;                    /* above the pool's size */
+	assert_int_equal(wp_pool_set_params(F->pool, &np), -EINVAL);
+	np = prm;
+	np.max_pending = 5;                     /* above the queue's 4 */
+	assert_int_equal(wp_pool_set_params(F->pool, &np), -EINVAL);
+	np = prm;
+	np.acquire_timeout_ns = 0;              /* bad */
+	assert_int_equal(wp_pool_set_params(F->pool, &np), -EINVAL);
+	assert_int_equal(F->nfailed, 0);
+
+	np = prm;
+	np.max_pending = 2;
+	np.acquire_timeout_ns = MS(10);
+	np.min_idle = 1;
+	np.seed = 12345;
+	assert_int_equal(wp_pool_set_params(F->pool, &np), 0);
+	assert_int_equal(F->nfailed, 2);        /* the newest two: tags 4, 3 */
+	assert_int_equal(F->failed_tag[0], 4);
+	assert_int_equal(F->failed_tag[1], 3);
+	assert_int_equal(F->failed_err[0], -ECONNABORTED);
+	wp_pool_stats(F->pool, &st);
+	assert_int_equal(st.pending, 2);
+	assert_int_equal(st.aborted, 2);
+	assert_int_equal(wp_pool_acquire(F->pool, 0, 5, &l), -ENOBUFS); /* 2 is the bound */
+	wp_pool_targets(F->pool, &mi, &mx);
+	assert_int_equal(mi, 0);                /* targets: the caller's business */
+	assert_int_equal(mx, 1);
+	/* the new acquire_timeout: the waiters queued at 0 expire at 10 ms */
+	wp_pool_tick(F->pool, MS(10));
+	assert_int_equal(F->nfailed, 4);
+	assert_int_equal(F->failed_err[2], -ETIMEDOUT);
+	assert_consistent();
+}
+
 static void
 test_lost_leased_ends_lease(void **state)
 {
@@ -860,6 +912,7 @@ main(void)
 		cmocka_unit_test_teardown(test_connect_failure_and_timeout, teardown),
 		cmocka_unit_test_teardown(test_backend_down_and_up, teardown),
 		cmocka_unit_test_teardown(test_shrink_targets, teardown),
+		cmocka_unit_test_teardown(test_set_params, teardown),
 		cmocka_unit_test_teardown(test_lost_leased_ends_lease, teardown),
 		cmocka_unit_test_teardown(test_every_reason_counted, teardown),
 		cmocka_unit_test_teardown(test_bad_params_named, teardown),
