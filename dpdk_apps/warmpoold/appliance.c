@@ -585,6 +585,11 @@ worker_cmd(struct wp_worker_ctx *ctx, const struct wp_cmd *cmd, void *arg)
 		(void)wp_proxy_set_breaker(w->px, (unsigned)cmd->args.u64[0], &bc);
 		return;
 	}
+	if (cmd->type == WPD_CMD_RAMP) {
+		(void)wp_proxy_set_ramp(w->px, (unsigned)cmd->args.u64[0],
+					(uint32_t)cmd->args.u64[1]);
+		return;
+	}
 	if (cmd->type == WPD_CMD_REPORT) {
 		worker_report(ctx, w);  /* the last one, just before STOP */
 		return;

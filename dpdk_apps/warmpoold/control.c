@@ -20,6 +20,10 @@
  *             (WPD_CMD_STATE: the pool closes its sessions on DOWN and
  *             warms up again, paced, on UP). What each worker was told
  *             is remembered, so a full command ring only delays it.
+ *   slow start  with [health] slow_start, a backend back UP (from DOWN,
+ *             ejection or drain) gets a growing share of its weight,
+ *             1% to 100% over that time in 5% steps (WPD_CMD_RAMP: the
+ *             workers' backend choice weighs it by the per mille).
  *
  * Telemetry: worker records are folded into per-worker, per-backend
  * tables; every snapshot period the tables are published to the export
@@ -113,6 +117,8 @@ struct ctl_backend {
 	struct wp_breaker breaker;
 	struct wp_scale scale;  /* when scaling is on */
 	uint64_t brk_successes, brk_failures, brk_denied; /* fed so far */
+	int64_t ramp_start;     /* slow start running since (0: none) */
+	uint32_t ramp_sent;     /* per mille the workers were last told */
 };
 
 /* Control-core state. Owned by the main lcore; `snap*` is also read by
@@ -255,6 +261,14 @@ apply_states(struct wpd_ctl *c)
 	for (unsigned b = 0; b < c->nb; b++) {
 		uint8_t st = wanted_state(c, b);
 
+		/* back from DOWN/DRAIN: slow start, if configured */
+		if (st == WP_BACKEND_UP && c->be[b].applied != WP_BACKEND_UP &&
+		    c->cfg->health.slow_start_ns > 0) {
+			c->be[b].ramp_start = (int64_t)wp_clock_ns();
+			c->be[b].ramp_sent = 0;
+			printf(PROG ": backend %s: slow start over %" PRId64 " ms\n",
+			       c->cfg->backend[b].name, c->cfg->health.slow_start_ns / 1000000);
+		}
 		c->be[b].applied = st;
 		for (unsigned w = 0; w < c->nw; w++) {
 			struct wp_cmd cmd;
@@ -866,6 +880,46 @@ wpd_ctl_reload(struct wpd_ctl *c, const struct wp_config *eff, int64_t now)
 	return c->settings_gen;
 }
 
+/* Slow start: a backend back up gets 1% of its weight at once, then a
+ * share growing with the time since, told to the workers in steps of 5%
+ * (WPD_CMD_RAMP), all of it after [health] slow_start. A backend that
+ * goes down again stops its ramp (it starts over when it comes back). */
+static void
+update_ramps(struct wpd_ctl *c, int64_t now)
+{
+	for (unsigned b = 0; b < c->nb; b++) {
+		struct ctl_backend *be = &c->be[b];
+		int64_t len = c->cfg->health.slow_start_ns, t = now - be->ramp_start;
+		uint32_t milli;
+		bool all = true;
+
+		if (be->ramp_start == 0)
+			continue;
+		if (be->applied != WP_BACKEND_UP) {
+			be->ramp_start = 0;
+			continue;
+		}
+		milli = len <= 0 || t >= len ? 1000 : (uint32_t)(10 + 990 * t / len);
+		if (milli < 1000 && be->ramp_sent != 0 && milli < be->ramp_sent + 50)
+			continue;
+		for (unsigned w = 0; w < c->nw; w++) {
+			struct wp_cmd cmd = { .type = WPD_CMD_RAMP };
+
+			cmd.args.u64[0] = b;
+			cmd.args.u64[1] = milli;
+			all &= wp_runtime_send(c->rt, w, &cmd) == 0;
+		}
+		if (!all)
+			continue;       /* a full command ring: the whole step again */
+		be->ramp_sent = milli;
+		if (milli == 1000) {
+			be->ramp_start = 0;
+			printf(PROG ": backend %s: slow start done, full weight\n",
+			       c->cfg->backend[b].name);
+		}
+	}
+}
+
 void
 wpd_ctl_poll(struct wpd_ctl *c, int64_t now)
 {
@@ -876,6 +930,7 @@ wpd_ctl_poll(struct wpd_ctl *c, int64_t now)
 		c->changed = false;
 		apply_states(c);
 	}
+	update_ramps(c, now);
 	if (now >= c->next_publish) {
 		for (unsigned b = 0; b < c->nb; b++) {
 			update_breaker(c, b, now);

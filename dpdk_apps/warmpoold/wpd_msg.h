@@ -36,6 +36,8 @@ enum wpd_cmd {
 	WPD_CMD_COMMIT = WP_CMD_USER + 7,  /* reload: apply what SET staged;
 					    * u64[0] settings generation */
 	WPD_CMD_REPORT = WP_CMD_USER + 8,  /* push the reports now (before STOP) */
+	WPD_CMD_RAMP = WP_CMD_USER + 9,    /* slow start: u64[0] backend, u64[1]
+					    * per mille of its weight (1..1000) */
 };
 
 /* Events (wp_worker_event codes) */

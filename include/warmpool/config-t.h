@@ -105,6 +105,8 @@ struct wp_config_health {
 	char http_method[8];               /* "GET", "HEAD" or "OPTIONS" */
 	char http_path[WP_CONFIG_PATH_LEN];
 	uint16_t http_expect_status;
+	int64_t slow_start_ns;             /* a backend back up ramps from 1% to
+					    * its full weight over this; 0 = off */
 };
 
 /* [outlier]: passive ejection (issue 5) */

@@ -157,6 +157,10 @@ const struct wp_breaker_gate *wp_proxy_gate(const struct wp_proxy *px, unsigned 
  * warms it again, paced) and the backend choice is refreshed. */
 int wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
 			       enum wp_backend_state st, int64_t now);
+/* Slow start: backend `idx` gets `milli` per mille (1..1000) of its weight
+ * in the backend choice from the next pick on; 1000 = its full weight (the
+ * value at creation). -EINVAL out of range. */
+int wp_proxy_set_ramp(struct wp_proxy *px, unsigned idx, uint32_t milli);
 /* What may change while the proxy runs (configuration reload). */
 struct wp_proxy_live {
 	struct wp_http1_limits limits;   /* for messages that start from now on */

@@ -192,6 +192,7 @@ static const struct keydef health_keys[] = {
 	C("http_method", VT_METHOD, 0, health.http_method, 0, 0),
 	C("http_path", VT_STR, F_HTTP_PATH, health.http_path, 0, 0),
 	C("http_expect_status", VT_U16, 0, health.http_expect_status, 100, 599),
+	C("slow_start", VT_DUR, 0, health.slow_start_ns, 0, NS_H),
 };
 
 static const struct keydef outlier_keys[] = {

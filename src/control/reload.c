@@ -45,6 +45,7 @@ static const struct rule rules[] = {
 	{ "health", "timeout", true, NULL },
 	{ "health", "rise", true, NULL },
 	{ "health", "fall", true, NULL },
+	{ "health", "slow_start", true, NULL },
 	{ "health", NULL, false, "the workers' probers are built at start" },
 	{ "outlier", NULL, true, NULL },
 	{ "breaker", NULL, true, NULL },

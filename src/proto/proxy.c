@@ -117,6 +117,7 @@ struct px_backend {
 	bool *reusable;                 /* [max_sessions]: answer for is_reusable */
 	struct wp_breaker_gate gate;    /* the control core's breaker, applied here */
 	struct wp_retry_budget rb;      /* retries allowed to this backend */
+	uint32_t ramp;                  /* slow start: per mille of the weight */
 	struct wp_proxy_backend_stats st;
 };
 
@@ -1241,6 +1242,25 @@ wp_proxy_gate(const struct wp_proxy *px, unsigned idx)
 	return idx < px->conf.nbackends ? &px->be[idx].gate : NULL;
 }
 
+/* The selector's weight of backend i: its weight x its slow-start ramp
+ * (per mille), so a ramp can be finer than the 1..1000 weights. */
+static uint32_t
+sel_weight(const struct wp_proxy *px, unsigned i)
+{
+	uint32_t w = px->conf.backends[i].weight * px->be[i].ramp;
+
+	return w > 0 ? w : 1;
+}
+
+int
+wp_proxy_set_ramp(struct wp_proxy *px, unsigned idx, uint32_t milli)
+{
+	if (idx >= px->conf.nbackends || milli == 0 || milli > 1000)
+		return -EINVAL;
+	px->be[idx].ramp = milli;
+	return wp_selector_set(px->sel, idx, px->be[idx].pool, sel_weight(px, idx));
+}
+
 int
 wp_proxy_set_backend_state(struct wp_proxy *px, unsigned idx,
 			   enum wp_backend_state st, int64_t now)
@@ -1308,7 +1328,7 @@ wp_proxy_reconfigure(struct wp_proxy *px, const struct wp_proxy_live *live)
 					 live->pool.max_sessions) != 0))
 			return -EINVAL; /* cannot happen: checked above; logged by the pool */
 		px->conf.backends[i].weight = live->weight[i];
-		(void)wp_selector_set(px->sel, i, b->pool, live->weight[i]);
+		(void)wp_selector_set(px->sel, i, b->pool, sel_weight(px, i));
 		if (px->conf.breaker)
 			(void)wp_retry_budget_set_params(&b->rb, &live->breaker_params,
 							 px->conf.nworkers ? px->conf.nworkers : 1,
@@ -1398,7 +1418,8 @@ backend_init(struct wp_proxy *px, unsigned i)
 		if (rc < 0)
 			return rc;
 	}
-	return wp_selector_set(px->sel, i, b->pool, cf->backends[i].weight);
+	b->ramp = 1000;
+	return wp_selector_set(px->sel, i, b->pool, sel_weight(px, i));
 }
 
 struct wp_proxy *

@@ -16,6 +16,9 @@
 #             request fails; restarted, it gets warm sessions again.
 #  scaling  - with a session budget of 3 the backend never sees more than
 #             3 connections under 16 concurrent slow requests.
+#  slowstart - a backend marked down and back up gets a share of requests
+#             that ramps over [health] slow_start: 30% or less in its
+#             first second, about half (equal weights) after it.
 #  outlier  - one backend answers 500 to everything: after
 #             consecutive_failures 5xx in a row it is ejected (requests go
 #             to the other), and it returns after the ejection time.
@@ -665,6 +668,51 @@ EOF
 	"$WPD" --check-config "$WPA_TMP/w.ini" >"$WPA_TMP/cc.out" 2>&1 ||
 		wpa_fail "allow_remote = yes still refused: $(cat "$WPA_TMP/cc.out")"
 	wpa_log "management address outside 127/8: refused, unless allow_remote = yes"
+	;;
+slowstart)
+	# b2 comes back after being marked down: its share ramps from ~1% to
+	# half (equal weights) over slow_start, instead of half at once
+	WPA_WPD_HEALTH="type = tcp
+interval = 200ms
+jitter = 20ms
+initial_spread = 100ms
+timeout = 100ms
+fall = 1
+rise = 1
+slow_start = 4s"
+	wpa_backend_start b1 "$WPA_IP_SRV" 8081
+	wpa_backend_start b2 "$WPA_IP_SRV2" 8082
+	wpa_wpd_conf "$WPA_TMP/w.ini" "min_idle = 2
+max_sessions = 8" "retry_idempotent = yes" "b1 $WPA_IP_SRV 8081" "b2 $WPA_IP_SRV2 8082"
+	wpa_wpd_start "$WPD" "$WPA_TMP/w.ini" /size/1
+	wpa_backend_stop b2
+	wait_line "backend b2: health up -> down" 3000
+	wpa_backend_start b2 "$WPA_IP_SRV2" 8082
+	wait_line "backend b2: slow start over 4000 ms" 3000
+	# share = served by b2 / requests, sequential (nothing outstanding: the
+	# pick is the weighted draw), in the first second and after the ramp
+	share() {
+		local n=$1 a0 b0 a1 b1
+		a0=$(wpa_backend_stats b1 requests) b0=$(wpa_backend_stats b2 requests)
+		bad=$(codes "$n" /size/10)
+		[ "$bad" -eq 0 ] || wpa_fail "$bad of $n requests failed during slow start"
+		a1=$(wpa_backend_stats b1 requests) b1=$(wpa_backend_stats b2 requests)
+		echo $(( 100 * (b1 - b0) / (a1 - a0 + b1 - b0) ))
+	}
+	t0=$(wpa_now_ms)
+	early=0 n=0
+	while [ $(($(wpa_now_ms) - t0)) -lt 1000 ]; do
+		early=$((early + $(share 5))); n=$((n + 1))
+	done
+	early=$((early / n))
+	wait_line "backend b2: slow start done, full weight" 6000
+	late=$(share 60)
+	wpa_log "b2's share: ${early}% in the ramp's first second, ${late}% after it"
+	[ "$early" -le 30 ] || wpa_fail "b2 got ${early}% at the start of its slow start"
+	[ "$late" -ge 30 ] && [ "$late" -le 70 ] ||
+		wpa_fail "b2 got ${late}% after its slow start (equal weights)"
+	grep -q "backend b1: slow start" "$WPA_TMP/wpd.out" && wpa_fail "b1 never went down, yet ramped"
+	wpd_stop
 	;;
 *)
 	wpa_fail "unknown kind $KIND"

@@ -809,7 +809,7 @@ static const char full[] =
 	"retry_idempotent = no\n"
 	"\n[health]\ntype = http\ninterval = 1h\njitter = 59m\ninitial_spread = 0\n"
 	"timeout = 1h\nrise = 100\nfall = 1\nhttp_method = OPTIONS\n"
-	"http_path = /health?full=1\nhttp_expect_status = 204\n"
+	"http_path = /health?full=1\nhttp_expect_status = 204\nslow_start = 90s\n"
 	"\n[outlier]\nconsecutive_failures = 0\nbase_ejection = 1ms\n"
 	"max_ejection = 24h\nmax_ejected_percent = 100\n"
 	"\n[breaker]\nmax_sessions = 16777216\nmax_pending = 0\n"
@@ -903,6 +903,7 @@ test_every_key_round_trip(void **state)
 	assert_string_equal(cfg.health.http_method, "OPTIONS");
 	assert_string_equal(cfg.health.http_path, "/health?full=1");
 	assert_int_equal(cfg.health.http_expect_status, 204);
+	assert_int_equal(cfg.health.slow_start_ns, 90 * 1000000000LL);
 	assert_int_equal(cfg.outlier.consecutive_failures, 0);
 	assert_int_equal(cfg.outlier.base_ejection_ns, NS_MS);
 	assert_int_equal(cfg.outlier.max_ejection_ns, 24 * 3600 * NS_S);
