@@ -115,7 +115,8 @@ wplg_report_json(FILE *f, const struct wplg_opts *o, const struct wplg_run *r,
 		o->url, o->method_name, r->workers, o->conns, mode_names[o->mode], o->depth,
 		o->rate, o->warmup_s, r->measured_s);
 	fprintf(f, "\"intended\": %" PRIu64 ", \"sent\": %" PRIu64 ", \"requests\": %" PRIu64
-		", \"rps\": %.1f, ", s->intended, s->sent, s->completed, rps(r, s));
+		", \"rps\": %.1f, \"responses_all\": %" PRIu64 ", ", s->intended, s->sent,
+		s->completed, rps(r, s), s->completed_all);
 	json_hist(f, "latency_us", &s->lat);
 	fprintf(f, ", ");
 	json_hist(f, "send_lag_us", &s->lag);

@@ -537,12 +537,24 @@ abort_all(struct wp_lg *lg)
 		}
 }
 
+/* Advance the engine's clock; the measured window opens here, before any
+ * callback of this iteration can complete or send a request. */
+static void
+lg_clock(struct wp_lg *lg, int64_t now)
+{
+	lg->now = now;
+	if (!lg->measuring && lg->started && now >= lg->conf.measure_ns) {
+		lg->measuring = true;
+		reset_stats(lg);
+	}
+}
+
 unsigned
 wp_lg_poll(struct wp_lg *lg, int64_t now)
 {
 	unsigned work = 0;
 
-	lg->now = now;
+	lg_clock(lg, now);
 	if (lg->finished || now < lg->conf.start_ns)
 		return 0;
 	if (!lg->started) {
@@ -551,10 +563,7 @@ wp_lg_poll(struct wp_lg *lg, int64_t now)
 		for (uint32_t i = 0; i < lg->conf.conns; i++)
 			work += do_connect(lg, &lg->conns[i], now);
 	}
-	if (!lg->measuring && now >= lg->conf.measure_ns) {
-		lg->measuring = true;
-		reset_stats(lg);
-	}
+	lg_clock(lg, now);          /* again: a run without warm-up opens now */
 	if (!lg->ending && (now >= lg->conf.end_ns || lg->fatal != WP_LG_F_NONE)) {
 		lg->ending = true;
 		lg->drain_deadline = now + lg->conf.timeout_ns;
@@ -631,7 +640,7 @@ wp_lg_poll(struct wp_lg *lg, int64_t now)
 void
 wp_lg_input_time(struct wp_lg *lg, int64_t now)
 {
-	lg->now = now;
+	lg_clock(lg, now);
 }
 
 void
