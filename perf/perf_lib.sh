@@ -74,8 +74,8 @@ worker_processes 1;
 user root;
 pid $d/nginx.pid;
 error_log $d/error.log warn;
-events { worker_connections 65536; }
-worker_rlimit_nofile 200000;
+events { worker_connections $(($(ulimit -Hn) / 2)); }
+worker_rlimit_nofile $(ulimit -Hn);
 http {
 	access_log $alog;
 	client_body_temp_path $d/tmp/body;
