@@ -1,6 +1,9 @@
 #!/bin/bash
 # compare.sh [--quick | --demo] [--build DIR] [--out DIR] [--proxies "LIST"]
 #
+# --demo is what `./warmpool.sh demo` runs: warmpoold and HAProxy, one
+# concurrency and two rates, plus a wp-stat frame of warmpoold's telemetry
+# and its report after SIGTERM (about 2 minutes).
 # The perf harness (issue 7): warmpoold against HAProxy (Debian, http-reuse
 # always) and nginx as a reverse proxy (Debian, upstream keep-alive), all
 # in front of the same nginx backend, measured in the same run, under the
@@ -340,6 +343,10 @@ for proxy in direct $PROXIES; do
 			sat=0
 		fi
 	done
+	if [ "$proxy" = warmpoold ] && [ "$MODE" = demo ]; then
+		wpa_log "warmpoold's telemetry as wp-stat shows it (one frame of the live view):"
+		"$STAT" --count 1 --interval 1 "$WPA_TMP/telemetry.ring" 2>&1 | sed 's/^/  /'
+	fi
 	stop_proxy "$proxy"
 done
 
