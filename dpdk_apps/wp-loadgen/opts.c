@@ -49,8 +49,10 @@ wplg_usage(FILE *f)
 "Our side:\n"
 "      --ip A.B.C.D/LEN  address of worker 0 (required)\n"
 "      --gateway A.B.C.D next hop for an off-link target\n"
-"      --idle-sleep US   a worker sleeps US per idle poll after spinning\n"
-"                        (0 = always spin; default 10)\n"
+"      --idle MODE       what a worker does on a poll that found nothing:\n"
+"                        yield (default: sched_yield, so a server sharing\n"
+"                        the core runs at once), sleep:US (sleep US after a\n"
+"                        few empty polls), spin (never give the core away)\n"
 "Output:\n"
 "      --json            the results as one JSON object (last line)\n"
 "  -q, --quiet           no progress line every second (stderr)\n"
@@ -200,7 +202,7 @@ wplg_opts_parse(struct wplg_opts *o, int argc, char **argv, FILE *out,
 		{ "header", required_argument, NULL, 'H' },
 		{ "ip", required_argument, NULL, 'I' },
 		{ "gateway", required_argument, NULL, 'G' },
-		{ "idle-sleep", required_argument, NULL, 'Z' },
+		{ "idle", required_argument, NULL, 'Z' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -221,6 +223,7 @@ wplg_opts_parse(struct wplg_opts *o, int argc, char **argv, FILE *out,
 	o->seed = 1;
 	o->method = WP_HTTP1_M_GET;
 	snprintf(o->method_name, sizeof(o->method_name), "GET");
+	o->idle = WPLG_IDLE_YIELD;
 	o->idle_sleep_us = 10;
 	err[0] = '\0';
 
@@ -318,9 +321,17 @@ wplg_opts_parse(struct wplg_opts *o, int argc, char **argv, FILE *out,
 				goto bad;
 			break;
 		case 'Z':
-			if (parse_u(optarg, 0, 100000, &u) < 0)
+			if (strcmp(optarg, "yield") == 0) {
+				o->idle = WPLG_IDLE_YIELD;
+			} else if (strcmp(optarg, "spin") == 0) {
+				o->idle = WPLG_IDLE_SPIN;
+			} else if (strncmp(optarg, "sleep:", 6) == 0 &&
+				   parse_u(optarg + 6, 1, 100000, &u) == 0) {
+				o->idle = WPLG_IDLE_SLEEP;
+				o->idle_sleep_us = (uint32_t)u;
+			} else {
 				goto bad;
-			o->idle_sleep_us = (uint32_t)u;
+			}
 			break;
 		case 'J':
 			o->json = true;

@@ -40,7 +40,8 @@ struct wplg_opts {
 	uint32_t src_ip;              /* worker w uses src_ip + w */
 	uint8_t prefix_len;
 	uint32_t gateway;
-	uint32_t idle_sleep_us;       /* worker back-off when idle; 0 = spin */
+	enum { WPLG_IDLE_YIELD = 0, WPLG_IDLE_SLEEP, WPLG_IDLE_SPIN } idle;
+	uint32_t idle_sleep_us;       /* WPLG_IDLE_SLEEP: per idle poll */
 	/* output */
 	bool json, quiet;
 };

@@ -87,6 +87,12 @@ test_open_loop_and_headers(void **state)
 		"HEAD /x HTTP/1.1\r\nHost: 198.18.2.2\r\nX-A:1\r\nX-B:2\r\n\r\n");
 	assert_int_equal(parse("--ip 198.18.2.20/24 -R 100 http://198.18.2.2/"), 0);
 	assert_int_equal(O.mode, WP_LG_CONSTANT);
+	assert_int_equal(O.idle, WPLG_IDLE_YIELD);
+	assert_int_equal(parse("--ip 198.18.2.20/24 --idle sleep:50 http://198.18.2.2/"), 0);
+	assert_int_equal(O.idle, WPLG_IDLE_SLEEP);
+	assert_int_equal(O.idle_sleep_us, 50);
+	assert_int_equal(parse("--ip 198.18.2.20/24 --idle spin http://198.18.2.2/"), 0);
+	assert_int_equal(O.idle, WPLG_IDLE_SPIN);
 }
 
 static void
@@ -108,6 +114,8 @@ test_refusals(void **state)
 		{ "--ip 198.18.2.20/24 -d 0 http://198.18.2.2/", "-d" },
 		{ "--ip 198.18.2.20/24 --backlog 1000 http://198.18.2.2/", "--backlog" },
 		{ "--ip 198.18.2.20/24 -m BREW http://198.18.2.2/", "-m" },
+		{ "--ip 198.18.2.20/24 --idle sleep:0 http://198.18.2.2/", "--idle" },
+		{ "--ip 198.18.2.20/24 --idle nap http://198.18.2.2/", "--idle" },
 		{ "--ip 198.18.2.20/24 -H NoColon http://198.18.2.2/", "Name: value" },
 		{ "--ip 198.18.2.20 http://198.18.2.2/", "--ip" },           /* no /LEN */
 		{ "--ip 198.18.2.20/24 http://198.18.9.2/", "no --gateway" },
