@@ -133,6 +133,11 @@ def main():
                   f"and its control core included); HAProxy: {fmt(hv, 2)} us per request"
                   + (f"; nginx: {fmt(summary.get('nginx_cpu_us_per_req'), 2)} us" if "nginx_cpu_us_per_req" in summary else "")
                   + ".")
+        if w.get("busy_s") is not None and w.get("cpu_s") is not None and w["busy_s"] > w["cpu_s"]:
+            md.append("- Note: warmpoold's busy time exceeded its process CPU time at this point: "
+                      "busy time is the wall time of loop iterations that found work, so time "
+                      "the worker spent preempted (the proxy's CPU was shared with other "
+                      "processes) counts as busy. Its process CPU time is the safer figure here.")
         md.append(f"- Goal (issue 7) at most a fifth of HAProxy's CPU per request: "
                   f"{'met' if goal_cpu else 'NOT met'}.")
         md.append(f"- Latency added over the direct path, p99: warmpoold {fmt(wa)} us, "

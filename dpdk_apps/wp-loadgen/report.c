@@ -37,10 +37,11 @@ errors_total(const struct wp_lg_stats *s)
 	return n;
 }
 
+/* The achieved rate: responses that completed inside the window. */
 static double
 rps(const struct wplg_run *r, const struct wp_lg_stats *s)
 {
-	return r->measured_s > 0 ? (double)s->completed / r->measured_s : 0.0;
+	return r->measured_s > 0 ? (double)s->in_window / r->measured_s : 0.0;
 }
 
 void
@@ -60,8 +61,8 @@ wplg_report_text(FILE *f, const struct wplg_opts *o, const struct wplg_run *r,
 		fprintf(f, "  TARGET UNUSABLE: %s (%s)\n", wp_lg_fatal_name(r->fatal),
 			r->fatal_detail ? r->fatal_detail : "");
 	fprintf(f, "  %-12s %12s %12s %12s %12s\n", "", "intended", "sent", "completed", "req/s");
-	fprintf(f, "  %-12s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12.1f\n", "requests",
-		s->intended, s->sent, s->completed, rps(r, s));
+	fprintf(f, "  %-12s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12.1f   (req/s: responses "
+		"inside the window)\n", "requests", s->intended, s->sent, s->completed, rps(r, s));
 	fprintf(f, "  %-12s %9s %9s %9s %9s %9s %9s   (us, from the intended send time)\n",
 		"", "p50", "p90", "p99", "p99.9", "max", "mean");
 	fprintf(f, "  %-12s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", "latency",
@@ -115,8 +116,8 @@ wplg_report_json(FILE *f, const struct wplg_opts *o, const struct wplg_run *r,
 		o->url, o->method_name, r->workers, o->conns, mode_names[o->mode], o->depth,
 		o->rate, o->warmup_s, r->measured_s);
 	fprintf(f, "\"intended\": %" PRIu64 ", \"sent\": %" PRIu64 ", \"requests\": %" PRIu64
-		", \"rps\": %.1f, \"responses_all\": %" PRIu64 ", ", s->intended, s->sent,
-		s->completed, rps(r, s), s->completed_all);
+		", \"in_window\": %" PRIu64 ", \"rps\": %.1f, \"responses_all\": %" PRIu64 ", ",
+		s->intended, s->sent, s->completed, s->in_window, rps(r, s), s->completed_all);
 	json_hist(f, "latency_us", &s->lat);
 	fprintf(f, ", ");
 	json_hist(f, "send_lag_us", &s->lag);

@@ -84,7 +84,12 @@ struct wp_lg_conf {
 struct wp_lg_stats {
 	uint64_t intended;           /* requests the schedule (or loop) asked for */
 	uint64_t sent;               /* requests handed to the stack */
-	uint64_t completed;          /* responses fully framed (in lat) */
+	uint64_t completed;          /* responses fully framed to requests
+				      * intended in the window (in lat) */
+	uint64_t in_window;          /* responses completed inside the window,
+				      * whatever their intended time: the
+				      * achieved rate (completed may be higher
+				      * when a backlog drains after the end) */
 	uint64_t completed_all;      /* responses since start, warm-up and
 				      * requests intended before measure_ns
 				      * included (never reset: progress) */

@@ -291,6 +291,8 @@ complete(struct wp_lg *lg, struct lg_conn *cn, int64_t now)
 	lg->st.outstanding--;
 	lg->ever_completed++;
 	lg->st.completed_all++;
+	if (lg->measuring && now < lg->conf.end_ns)
+		lg->st.in_window++;
 	if (it >= lg->conf.measure_ns && lg->measuring) {
 		lg->st.completed++;
 		lg->st.status[cls < 6 ? cls : 0]++;
@@ -678,6 +680,7 @@ wp_lg_stats_merge(struct wp_lg_stats *d, const struct wp_lg_stats *s)
 	d->sent += s->sent;
 	d->completed += s->completed;
 	d->completed_all += s->completed_all;
+	d->in_window += s->in_window;
 	for (int i = 0; i < 6; i++)
 		d->status[i] += s->status[i];
 	for (int i = 0; i < WP_LG_E__COUNT; i++)

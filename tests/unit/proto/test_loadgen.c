@@ -260,6 +260,7 @@ test_open_loop_no_coordinated_omission(void **state)
 	assert_int_equal(errors_total(&s), 0);
 	assert_int_equal(s.intended, 1000);     /* exactly rate x 1 s */
 	assert_int_equal(s.completed, 1000);
+	assert_true(s.in_window >= 990 && s.in_window <= 1000);
 	for (unsigned b = 0; b < WP_HIST_BUCKETS; b++)
 		if (wp_hist_bucket_low(b) >= 50 * WPP_MS)
 			slow += s.lat.count[b];

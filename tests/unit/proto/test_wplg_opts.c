@@ -158,6 +158,7 @@ test_json_report(void **state)
 	assert_int_equal(parse("--ip 198.18.2.20/24 -c 4 http://198.18.2.2/"), 0);
 	memset(&s, 0, sizeof(s));
 	s.completed = 1000;
+	s.in_window = 1000;
 	s.status[2] = 990;
 	s.status[5] = 10;
 	s.errors[WP_LG_E_TIMEOUT] = 3;
