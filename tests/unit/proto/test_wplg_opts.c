@@ -168,7 +168,7 @@ test_json_report(void **state)
 	f = open_memstream(&buf, &len);
 	wplg_report_json(f, &O, &r, &s);
 	fclose(f);
-	assert_non_null(strstr(buf, "\"requests\": 1000, \"rps\": 500.0,"));
+	assert_non_null(strstr(buf, "\"requests\": 1000, \"in_window\": 1000, \"rps\": 500.0,"));
 	assert_non_null(strstr(buf, "\"5xx\": 10"));
 	assert_non_null(strstr(buf, "\"timeout\": 3,"));
 	assert_non_null(strstr(buf, "\"total\": 3}"));
