@@ -23,12 +23,17 @@
  * what is outstanding (or still in the backlog) gets until end + timeout,
  * then counts as timed out. Connections are then closed with FIN.
  *
+ * Start: one connection first; the others follow, LG_CONNECT_BURST per
+ * poll, once it is up. So the target's address is resolved (ARP) before
+ * thousands of SYNs wait behind it, and a server's accept queue sees a
+ * ramp, not a flood.
+ *
  * Failures: every connect failure, lost request and framing error counts
  * one reason. A connection that fails is opened again (at once if it had
  * been up, after a short back-off if it never came up), unless the target
- * is judged unusable: no connection ever established after every
- * connection tried, or the first answers are not HTTP, or nothing ever
- * answers within the timeout. Then the run ends at once (wp_lg_fatal).
+ * is judged unusable: LG_PROBE_FAILS connects failed and none ever
+ * succeeded, or the first answers are not HTTP, or nothing ever answers
+ * within the timeout. Then the run ends at once (wp_lg_fatal).
  *
  * Everything belongs to the worker's lcore; nothing is allocated after
  * wp_lg_create().
@@ -49,6 +54,8 @@
 #define LG_BACKOFF_NS (100LL * 1000000LL)   /* reconnect after a failed connect */
 #define LG_SCHED_BURST 4096                 /* arrivals taken per poll at most */
 #define LG_SEND_BURST 256                   /* requests sent per poll at most (open) */
+#define LG_CONNECT_BURST 64                 /* connects started per poll at most */
+#define LG_PROBE_FAILS 3                    /* failed connects, none ever up: fatal */
 
 enum lg_cst { LC_DOWN = 0, LC_CONNECTING, LC_UP, LC_CLOSING };
 
@@ -418,7 +425,7 @@ cb_closed(void *arg, struct wp_tcp_conn *c, enum wp_tcp_close_reason why)
 
 		count_err(lg, e, 1);
 		lg->connect_failures++;
-		if (lg->ever_connected == 0 && lg->connect_failures >= lg->conf.conns)
+		if (lg->ever_connected == 0 && lg->connect_failures >= LG_PROBE_FAILS)
 			set_fatal(lg, WP_LG_F_CONNECT, err_names[e]);
 		was_up = false;
 	} else {
@@ -433,7 +440,7 @@ cb_closed(void *arg, struct wp_tcp_conn *c, enum wp_tcp_close_reason why)
 				lg->lost_unanswered += cn->nout;
 				if (e == WP_LG_E_TIMEOUT)
 					set_fatal(lg, WP_LG_F_SILENT, "no response within the timeout");
-				else if (lg->lost_unanswered >= lg->conf.conns)
+				else if (lg->lost_unanswered >= RTE_MIN(lg->conf.conns, 8u))
 					set_fatal(lg, WP_LG_F_PROTOCOL,
 						  "connections closed before any response");
 			}
@@ -471,7 +478,7 @@ do_connect(struct wp_lg *lg, struct lg_conn *cn, int64_t now)
 		cn->tc = NULL;
 		count_err(lg, e, 1);
 		lg->connect_failures++;
-		if (lg->ever_connected == 0 && lg->connect_failures >= lg->conf.conns)
+		if (lg->ever_connected == 0 && lg->connect_failures >= LG_PROBE_FAILS)
 			set_fatal(lg, WP_LG_F_CONNECT, err_names[e]);
 		if (lg->fatal == WP_LG_F_NONE)
 			reconn_push(lg, cn, now + LG_BACKOFF_NS);
@@ -563,7 +570,7 @@ wp_lg_poll(struct wp_lg *lg, int64_t now)
 		lg->started = true;
 		lg->next_scan = now + LG_SCAN_NS;
 		for (uint32_t i = 0; i < lg->conf.conns; i++)
-			work += do_connect(lg, &lg->conns[i], now);
+			reconn_push(lg, &lg->conns[i], now);
 	}
 	lg_clock(lg, now);          /* again: a run without warm-up opens now */
 	if (!lg->ending && (now >= lg->conf.end_ns || lg->fatal != WP_LG_F_NONE)) {
@@ -603,8 +610,11 @@ wp_lg_poll(struct wp_lg *lg, int64_t now)
 		work += n;
 	}
 
-	/* reconnects that are due */
-	while (lg->c_n > 0 && lg->reconn_at[lg->c_head] <= now && !lg->ending) {
+	/* connects that are due: one at a time until one came up, then a
+	 * burst per poll */
+	for (unsigned n = 0; lg->c_n > 0 && lg->reconn_at[lg->c_head] <= now && !lg->ending &&
+	     lg->fatal == WP_LG_F_NONE && n < LG_CONNECT_BURST &&
+	     (lg->ever_connected > 0 || lg->live == 0); n++) {
 		struct lg_conn *cn = &lg->conns[lg->reconn[lg->c_head]];
 
 		lg->c_head = (lg->c_head + 1) % lg->conf.conns;

@@ -284,7 +284,7 @@ test_refused_is_fatal(void **state)
 
 	(void)state;
 	lg_setup(SRV_HTTP, false);          /* nobody listens: RST to SYN */
-	lg_conf(&c, WP_LG_CLOSED, 3, 1, 0);
+	lg_conf(&c, WP_LG_CLOSED, 50, 1, 0);
 	c.end_ns = c.measure_ns + 60000 * WPP_MS;
 	LG = wp_lg_create(&c, NULL);
 	assert_non_null(LG);
@@ -293,6 +293,10 @@ test_refused_is_fatal(void **state)
 	assert_string_equal(why, "refused");
 	wp_lg_stats(LG, &s);
 	assert_int_equal(s.connected, 0);
+	/* one connection probes the target first: three refusals decide,
+	 * not fifty SYNs */
+	assert_int_equal(s.connects, 3);
+	assert_int_equal(s.errors[WP_LG_E_REFUSED], 3);
 	lg_teardown();
 }
 
