@@ -335,7 +335,15 @@ for proxy in direct $PROXIES; do
 	done
 	sat=0
 	for r in $RATES; do
+		STAT_PID=""
+		if [ "$proxy" = warmpoold ] && [ "$MODE" = demo ] && [ "$r" = "${RATES##* }" ]; then
+			# one frame of warmpoold's live telemetry while the last point runs
+			(sleep "$((WARM + 1))"; "$STAT" --count 2 --interval 1 "$WPA_TMP/telemetry.ring" \
+				>"$WPA_TMP/wpstat.out" 2>&1) &
+			STAT_PID=$!
+		fi
 		point "$proxy" wp-loadgen rate "$r"
+		[ -n "$STAT_PID" ] && wait "$STAT_PID"
 		if saturated "$r"; then
 			sat=$((sat + 1))
 			[ "$sat" -ge 2 ] && { wpa_log "$proxy saturated at $r req/s offered"; break; }
@@ -343,9 +351,9 @@ for proxy in direct $PROXIES; do
 			sat=0
 		fi
 	done
-	if [ "$proxy" = warmpoold ] && [ "$MODE" = demo ]; then
-		wpa_log "warmpoold's telemetry as wp-stat shows it (one frame of the live view):"
-		"$STAT" --count 1 --interval 1 "$WPA_TMP/telemetry.ring" 2>&1 | sed 's/^/  /'
+	if [ -s "$WPA_TMP/wpstat.out" ] && [ "$proxy" = warmpoold ]; then
+		wpa_log "warmpoold's telemetry during the last point (wp-stat, live view, last frame):"
+		awk '/^wp-stat/ { n++ } n == 2' "$WPA_TMP/wpstat.out" | sed 's/^/  /'
 	fi
 	stop_proxy "$proxy"
 done
@@ -355,4 +363,4 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 python3 "$HERE/compare_report.py" "$POINTS" "$OUT/compare-$MODE-$STAMP" \
 	"mode=$MODE" "warmup_s=$WARM" "duration_s=$DUR" "size=$SIZE" "sessions=$SESS" \
 	"cpu_proxy=$WPP_CPU_PROXY" "cpu_load=$WPP_CPU_LOAD" "load_avg=$(cut -d' ' -f1-3 /proc/loadavg)" \
-	"proxies=$PROXIES" "host=$(uname -n)" "nproc=$(nproc)"
+	"proxies=$PROXIES" "host=$(uname -n)" "nproc=$(nproc --all)"

@@ -65,6 +65,11 @@ def main():
               "time its worker spent in loop iterations that found work (its own busy/idle "
               "cycle accounting, DESIGN.md section 1), which leaves out idle polling. "
               "wp-loadgen latencies are from the intended send time.\n")
+    md.append("Reading latency on a shared machine: warmpoold polls (with short sleeps when "
+              "idle), so on a CPU that other work also uses the scheduler can make it wait "
+              "behind that work for milliseconds, where HAProxy and nginx sleep in epoll and "
+              "wake with a sleeper's priority. Latency figures mean most with the proxy's CPU "
+              "isolated (hw_notes.md sections 3 and 8).\n")
 
     # concurrency sweep
     md.append("## Concurrency sweep (closed loop)\n")
