@@ -130,6 +130,9 @@ max_sessions = $SESS
 max_pending = 1048576
 acquire_timeout = 10s
 max_requests = 0" "" "n1 $WPA_IP_SRV 8081"
+	# bigger af_packet rings than lib.sh's: 10,000 clients send bursts
+	sed -i "s/^device = net_af_packet[0-9]*,iface=[a-z0-9-]*$/&,framecnt=${WPP_AFP_FRAMES:-8192}/" \
+		"$WPA_TMP/wpd.ini"
 	ip netns exec "$WPA_NS_APP" taskset -c "$WPP_CPU_PROXY" "$WPD" --no-huge -m 1024 \
 		--no-shconf --file-prefix "wpp-cmp-$$" --lcores "0@$WPP_CPU_PROXY,1@$WPP_CPU_PROXY" \
 		-- --config "$WPA_TMP/wpd.ini" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &

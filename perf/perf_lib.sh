@@ -109,7 +109,9 @@ EOF
 }
 
 # wpp_loadgen WPLG IFACE IP ARGS...: wp-loadgen in TAG-cli on IFACE
-# (net_af_packet), address IP/24, both lcores on WPP_CPU_LOAD, output to
+# (net_af_packet with a ring of WPP_AFP_FRAMES frames, default 8192: the
+# default 512 overflows when thousands of connections answer at once and
+# the poller shares its CPU), address IP/24, both lcores on WPP_CPU_LOAD, output to
 # $WPA_TMP/lg-K.out (WPP_LG_OUT) and stderr to lg-K.err; WPP_LG_RC is its
 # exit status. ARGS: wp-loadgen's options and the URL.
 WPP_NLG=0
@@ -122,7 +124,7 @@ wpp_loadgen() {
 	ip netns exec "$WPA_NS_CLI" "$exe" --no-huge -m 1024 --no-shconf --no-pci \
 		--file-prefix "wpp-lg-$$-$WPP_NLG" --log-level=warning \
 		--lcores "0@$WPP_CPU_LOAD,1@$WPP_CPU_LOAD" \
-		--vdev "net_af_packet$WPP_NLG,iface=$ifc" \
+		--vdev "net_af_packet$WPP_NLG,iface=$ifc,framecnt=${WPP_AFP_FRAMES:-8192}" \
 		-- --ip "$ip/24" "$@" >"$WPP_LG_OUT" 2>"$WPP_LG_ERR"
 	WPP_LG_RC=$?
 }
