@@ -6,9 +6,10 @@
 # difference of the instruction counts divided by N2 - N1 is the
 # instructions per proxied request for the whole chain (client stack,
 # both proxy stacks, the proxy, the responder), start-up excluded. The
-# larger run's profile is then summed by source file and by function, so
-# the proxy's own share (src/proto/proxy.c, the pool, its two stacks'
-# share of src/net) can be read off. No root needed. About 1-2 minutes.
+# two profiles are subtracted function by function and divided the same
+# way, so the per-request cost is shown by source file and by function
+# (start-up cancels out): the proxy's own share (src/proto/proxy.c, the
+# pool, its part of src/net and http1.c) can be read off. No root needed. About 1-2 minutes.
 #
 # Last line: the DESIGN.md section 9 JSON of proxy_ring_bench.
 set -u
@@ -39,31 +40,40 @@ echo
 echo "callgrind: $a instructions for $N1 proxied requests, $b for $N2:"
 echo "  $per instructions per proxied request, whole chain on one core"
 echo
-python3 - "$TMP/cg.$N2" "$b" <<'PY'
+python3 - "$TMP/cg.$N1" "$TMP/cg.$N2" "$N1" "$N2" <<'PY'
 import re, subprocess, sys
-out = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", sys.argv[1]],
-                     capture_output=True, text=True).stdout
-tot = int(sys.argv[2])
-files, funcs = {}, []
-for line in out.splitlines():
-    m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+):(\S+)\s+\[(.*)\]", line)
-    if not m:
-        continue
-    n = int(m.group(1).replace(",", ""))
-    path, fn, obj = m.group(2), m.group(3), m.group(4)
-    if "/src/" in path:
-        key = "src/" + path.split("/src/", 1)[1]
-    elif "/perf/" in path:
-        key = "perf/" + path.split("/perf/", 1)[1]
-    else:
-        key = obj.rsplit("/", 1)[-1]
-    files[key] = files.get(key, 0) + n
-    funcs.append((n, fn, key))
-print("By source file (whole run of N2 requests, start-up included):")
-for k, n in sorted(files.items(), key=lambda x: -x[1])[:16]:
-    print(f"  {n:>13,} {100 * n / tot:6.2f}%  {k}")
-print("Top functions (exclusive):")
-for n, fn, k in sorted(funcs, reverse=True)[:20]:
-    print(f"  {n:>13,} {100 * n / tot:6.2f}%  {fn}  ({k})")
+
+def profile(path):
+    out = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", path],
+                         capture_output=True, text=True).stdout
+    funcs = {}
+    for line in out.splitlines():
+        m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+):(\S+)\s+\[(.*)\]", line)
+        if not m:
+            continue
+        path_, fn, obj = m.group(2), m.group(3), m.group(4)
+        if "/src/" in path_:
+            key = "src/" + path_.split("/src/", 1)[1]
+        elif "/perf/" in path_:
+            key = "perf/" + path_.split("/perf/", 1)[1]
+        else:
+            key = obj.rsplit("/", 1)[-1]
+        funcs[(fn, key)] = funcs.get((fn, key), 0) + int(m.group(1).replace(",", ""))
+    return funcs
+
+a, b = profile(sys.argv[1]), profile(sys.argv[2])
+n = int(sys.argv[4]) - int(sys.argv[3])
+diff = {k: (b.get(k, 0) - a.get(k, 0)) / n for k in set(a) | set(b)}
+tot = sum(v for v in diff.values() if v > 0)
+files = {}
+for (fn, key), v in diff.items():
+    files[key] = files.get(key, 0) + v
+print(f"Per proxied request, by source file (run of {sys.argv[4]} minus run of {sys.argv[3]}):")
+for k, v in sorted(files.items(), key=lambda x: -x[1])[:16]:
+    if v >= 1:
+        print(f"  {v:9.0f} {100 * v / tot:6.2f}%  {k}")
+print("Per proxied request, top functions (exclusive):")
+for (fn, key), v in sorted(diff.items(), key=lambda x: -x[1])[:24]:
+    print(f"  {v:9.0f} {100 * v / tot:6.2f}%  {fn}  ({key})")
 PY
 tail -n 1 "$TMP/speed.out"
