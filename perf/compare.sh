@@ -28,8 +28,8 @@
 #                      connection) at each of $CONC connections
 #   rate sweep         wp-loadgen open loop, constant rate, 100
 #                      connections, each of $RATES req/s until the proxy
-#                      saturates (two points under 90% of the offered rate
-#                      or over 0.5% errors end its sweep)
+#                      saturates (two points under 90% of the offered rate,
+#                      over 0.5% errors or p99 over 1 s end its sweep)
 # and for every point: req/s, latency p50/p90/p99/p99.9/max (wp-loadgen:
 # from the intended send time), errors, the proxy's CPU time from /proc
 # (utime+stime of all its processes) per request, and for warmpoold also
@@ -316,14 +316,15 @@ print(json.dumps(d))
 EOF
 )
 	echo "$line" >>"$POINTS"
-	read -r P_RPS P_ERR <<<"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rps"], d["errors"])' "$line")"
+	read -r P_RPS P_ERR P_P99 <<<"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rps"], d["errors"], d.get("p99_us") or 0)' "$line")"
 	wpa_log "$proxy $client $kind=$x: $(echo "$line" | cut -c1-260)"
 }
 
-saturated() {   # saturated OFFERED: under 90% achieved or over 0.5% errors
+saturated() {   # saturated OFFERED: under 90% achieved, over 0.5% errors or p99 over 1 s
 	python3 -c 'import sys
-o, r, e, d = (float(a) for a in sys.argv[1:])
-sys.exit(0 if r < 0.9 * o or e < 0 or e > 0.005 * max(r * d, 1) else 1)' "$1" "$P_RPS" "$P_ERR" "$DUR"
+o, r, e, d, p99 = (float(a) for a in sys.argv[1:])
+sys.exit(0 if r < 0.9 * o or e < 0 or e > 0.005 * max(r * d, 1) or p99 > 1e6 else 1)' \
+		"$1" "$P_RPS" "$P_ERR" "$DUR" "$P_P99"
 }
 
 # ------------------------------------------------------------ the run

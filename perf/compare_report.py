@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""compare_report.py POINTS.jsonl PREFIX [key=value ...]
+"""compare_report.py POINTS.jsonl|REPORT.json PREFIX [key=value ...]
 
 The report of perf/compare.sh: reads the points it measured (one JSON
 object per line) and writes PREFIX.json (meta, every point, the summary),
@@ -16,8 +16,12 @@ import sys
 
 
 def load(path):
+    """Points: one JSON object per line, or an earlier report's .json."""
     with open(path) as f:
-        return [json.loads(l) for l in f if l.strip()]
+        text = f.read()
+    if path.endswith(".json"):
+        return json.loads(text)["points"]
+    return [json.loads(l) for l in text.splitlines() if l.strip()]
 
 
 def fmt(v, nd=1):
@@ -28,10 +32,16 @@ def fmt(v, nd=1):
     return str(v)
 
 
+P99_LIMIT_US = 100000
+
+
 def sustained(p):
-    """The proxy kept up: >= 90% of the offered rate, < 0.5% errors."""
+    """The proxy kept up: >= 90% of the offered rate, < 0.5% errors, and
+    p99 under 100 ms (a backlog that grows shows there first: the rate
+    can still look right while requests queue for seconds)."""
     req = max(p.get("requests", 0), 1)
-    return p["rps"] >= 0.9 * p["offered"] and 0 <= p["errors"] <= 0.005 * req
+    return (p["rps"] >= 0.9 * p["offered"] and 0 <= p["errors"] <= 0.005 * req
+            and p.get("p99_us") is not None and p["p99_us"] <= P99_LIMIT_US)
 
 
 def cpu_of(p):
@@ -45,6 +55,9 @@ def main():
     pts = load(sys.argv[1])
     prefix = sys.argv[2]
     meta = dict(a.split("=", 1) for a in sys.argv[3:])
+    if sys.argv[1].endswith(".json") and not meta:
+        with open(sys.argv[1]) as f:
+            meta = json.load(f)["meta"]
     proxies = ["direct"] + meta.get("proxies", "warmpoold haproxy nginx").split()
     rate = {}
     for p in pts:
@@ -86,7 +99,8 @@ def main():
     # rate sweep with added latency
     md.append("## Offered-rate sweep (wp-loadgen open loop, 100 connections)\n")
     md.append("Added latency: the proxy's p50/p99 minus the direct path's at the same "
-              "offered rate (negative values are noise).\n")
+              "offered rate (negative values are noise). Kept up: at least 90% of the "
+              "offered rate, under 0.5% errors and p99 under 100 ms.\n")
     md.append("| proxy | offered | req/s | p50 us | p99 us | p99.9 us | added p50 | added p99 | "
               "errors | CPU us/req | busy us/req | kept up |")
     md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -127,6 +141,7 @@ def main():
         if "nginx" in rate and o in rate["nginx"]:
             summary["nginx_cpu_us_per_req"] = rate["nginx"][o].get("cpu_us_per_req")
             summary["nginx_added_p99_us"] = rate["nginx"][o].get("added_p99_us")
+            summary["nginx_kept_up"] = sustained(rate["nginx"][o])
         goal_cpu = wv is not None and hv is not None and wv <= hv / 5
         wa, ha = w.get("added_p99_us"), h.get("added_p99_us")
         goal_lat = wa is not None and ha is not None and ha > 0 and wa <= ha / 2
@@ -136,7 +151,9 @@ def main():
         md.append(f"- warmpoold: {fmt(wv, 2)} us of busy CPU per request "
                   f"({fmt(w.get('cpu_us_per_req'), 2)} us of process CPU time, idle polling "
                   f"and its control core included); HAProxy: {fmt(hv, 2)} us per request"
-                  + (f"; nginx: {fmt(summary.get('nginx_cpu_us_per_req'), 2)} us" if "nginx_cpu_us_per_req" in summary else "")
+                  + (f"; nginx: {fmt(summary.get('nginx_cpu_us_per_req'), 2)} us"
+                     + ("" if summary.get("nginx_kept_up") else " (it did not keep up at this rate)")
+                     if "nginx_cpu_us_per_req" in summary else "")
                   + ".")
         if w.get("busy_s") is not None and w.get("cpu_s") is not None and w["busy_s"] > w["cpu_s"]:
             md.append("- Note: warmpoold's busy time exceeded its process CPU time at this point: "
