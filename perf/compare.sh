@@ -130,8 +130,12 @@ max_sessions = $SESS
 max_pending = 1048576
 acquire_timeout = 10s
 max_requests = 0" "" "n1 $WPA_IP_SRV 8081"
-	# bigger af_packet rings than lib.sh's: 10,000 clients send bursts
-	sed -i "s/^device = net_af_packet[0-9]*,iface=[a-z0-9-]*$/&,framecnt=${WPP_AFP_FRAMES:-8192}/" \
+	# bigger af_packet rings than lib.sh's: 10,000 clients send bursts.
+	# A short spin before the idle sleeps: on a CPU shared with other work
+	# a long spin makes the scheduler queue the poller behind it (a real
+	# deployment isolates the core and may spin forever: idle_sleep_us 0)
+	sed -i -e "s/^device = net_af_packet[0-9]*,iface=[a-z0-9-]*$/&,framecnt=${WPP_AFP_FRAMES:-8192}/" \
+		-e "s/^idle_sleep_us = .*/spin_polls = ${WPP_WPD_SPIN:-64}\npause_polls = ${WPP_WPD_PAUSE:-64}\nidle_sleep_us = ${WPP_WPD_SLEEP_US:-20}/" \
 		"$WPA_TMP/wpd.ini"
 	ip netns exec "$WPA_NS_APP" taskset -c "$WPP_CPU_PROXY" "$WPD" --no-huge -m 1024 \
 		--no-shconf --file-prefix "wpp-cmp-$$" --lcores "0@$WPP_CPU_PROXY,1@$WPP_CPU_PROXY" \
