@@ -401,8 +401,9 @@ main(int argc, char **argv)
 	memset(resp + resp_len, 'r', opt.size);
 	resp_len += opt.size;
 
-	mp = rte_pktmbuf_pool_create("prb_mp", 131071, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     rte_socket_id());
+	/* the four rings hold 16k frames at most; a few per connection more */
+	mp = rte_pktmbuf_pool_create("prb_mp", rte_align32pow2(16384 + 64 * opt.conns) - 1, 256,
+				     0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (mp == NULL) {
 		fprintf(stderr, "proxy_ring_bench: mempool: %s (give EAL more memory: -m)\n",
 			rte_strerror(rte_errno));
