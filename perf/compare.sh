@@ -234,7 +234,7 @@ stop_proxy() {
 	kill -KILL "$PX_PID" 2>/dev/null
 	wait "$PX_PID" 2>/dev/null
 	if [ "$name" = warmpoold ]; then
-		grep -E "mbufs:|responses=" "$WPA_TMP/wpd.out" | sed 's/^/  /'
+		grep -E "mbufs:|responses=|stack flows" "$WPA_TMP/wpd.out" | sed 's/^/  /'
 		cp "$WPA_TMP/wpd.out" "$WPA_TMP/wpd-report.out"
 	fi
 	PX_PID=""
