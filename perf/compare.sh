@@ -7,8 +7,8 @@
 # The perf harness (issue 7): warmpoold against HAProxy (Debian, http-reuse
 # always) and nginx as a reverse proxy (Debian, upstream keep-alive), all
 # in front of the same nginx backend, measured in the same run, under the
-# same load, with the same clients (wrk and wp-loadgen). Root; about 3
-# minutes with --quick, 1.5 with --demo, 10-15 for the full sweep.
+# same load, with the same clients (wrk and wp-loadgen). Root; about 7
+# minutes with --quick, 2 with --demo, 15 for the full sweep (2 CPUs).
 #
 # Topology: DESIGN.md section 8 (tests/integration/appliance/lib.sh with
 # WPA_TAG, default "wph") plus perf/perf_lib.sh's direct link:
