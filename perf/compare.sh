@@ -1,6 +1,10 @@
 #!/bin/bash
 # compare.sh [--quick | --demo] [--build DIR] [--out DIR] [--proxies "LIST"]
+#            [--workers N]
 #
+# --workers N: warmpoold workers (all on the proxy CPU here; warmpoold
+# accepts more than one once flow steering, issue 6, is in). wp-loadgen
+# runs one worker here: several need a link each (perf_lib.sh).
 # --demo is what `./warmpool.sh demo` runs: warmpoold and HAProxy, one
 # concurrency and two rates, plus a wp-stat frame of warmpoold's telemetry
 # and its report after SIGTERM (about 2 minutes).
@@ -48,8 +52,9 @@ BUILD=$ROOT/build
 OUT=$HERE/results
 MODE=full
 PROXIES="warmpoold haproxy nginx"
+WPD_WORKERS=1
 
-usage() { sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -u$/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) MODE=quick ;;
@@ -57,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--build) BUILD=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--proxies) PROXIES=$2; shift ;;
+	--workers) WPD_WORKERS=$2; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "compare.sh: unknown option '$1' (see --help)" >&2; exit 64 ;;
 	esac
@@ -137,8 +143,11 @@ max_requests = 0" "" "n1 $WPA_IP_SRV 8081"
 	sed -i -e "s/^device = net_af_packet[0-9]*,iface=[a-z0-9-]*$/&,framecnt=${WPP_AFP_FRAMES:-8192}/" \
 		-e "s/^idle_sleep_us = .*/spin_polls = ${WPP_WPD_SPIN:-64}\npause_polls = ${WPP_WPD_PAUSE:-64}\nidle_sleep_us = ${WPP_WPD_SLEEP_US:-20}/" \
 		"$WPA_TMP/wpd.ini"
+	local lcores="0@$WPP_CPU_PROXY" w
+	for w in $(seq 1 "$WPD_WORKERS"); do lcores="$lcores,$w@$WPP_CPU_PROXY"; done
+	[ "$WPD_WORKERS" -gt 1 ] && sed -i "s/^device = net_af_packet.*/&,qpairs=$WPD_WORKERS/" "$WPA_TMP/wpd.ini"
 	ip netns exec "$WPA_NS_APP" taskset -c "$WPP_CPU_PROXY" "$WPD" --no-huge -m 1024 \
-		--no-shconf --file-prefix "wpp-cmp-$$" --lcores "0@$WPP_CPU_PROXY,1@$WPP_CPU_PROXY" \
+		--no-shconf --file-prefix "wpp-cmp-$$" --lcores "$lcores" \
 		-- --config "$WPA_TMP/wpd.ini" >"$WPA_TMP/wpd.out" 2>"$WPA_TMP/wpd.err" &
 	PX_PID=$!
 	WPA_PIDS="$WPA_PIDS $PX_PID"

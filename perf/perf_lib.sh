@@ -111,22 +111,48 @@ EOF
 # wpp_loadgen WPLG IFACE IP ARGS...: wp-loadgen in TAG-cli on IFACE
 # (net_af_packet with a ring of WPP_AFP_FRAMES frames, default 8192: the
 # default 512 overflows when thousands of connections answer at once and
-# the poller shares its CPU), address IP/24, both lcores on WPP_CPU_LOAD, output to
-# $WPA_TMP/lg-K.out (WPP_LG_OUT) and stderr to lg-K.err; WPP_LG_RC is its
-# exit status. ARGS: wp-loadgen's options and the URL.
+# the poller shares its CPU), address IP/24, every lcore on WPP_CPU_LOAD,
+# output to $WPA_TMP/lg-K.out (WPP_LG_OUT) and stderr to lg-K.err;
+# WPP_LG_RC is its exit status. ARGS: wp-loadgen's options and the URL.
+# WPP_LG_WORKERS=N (default 1) runs N workers, each with a port (and a
+# link) of its own: worker 0 on IFACE, worker w on TAG-lwA of
+# wpp_lg_links (direct path only). Two af_packet ports on one interface
+# would not do: DPDK puts them in one PACKET_FANOUT group, and the kernel
+# then splits the flows between them instead of copying every frame.
 WPP_NLG=0
 wpp_loadgen() {
-	local exe=$1 ifc=$2 ip=$3
+	local exe=$1 ifc=$2 ip=$3 w lcores vdevs=()
 	shift 3
 	WPP_NLG=$((WPP_NLG + 1))
 	WPP_LG_OUT=$WPA_TMP/lg-$WPP_NLG.out
 	WPP_LG_ERR=$WPA_TMP/lg-$WPP_NLG.err
+	lcores="0@$WPP_CPU_LOAD"
+	for w in $(seq 1 "${WPP_LG_WORKERS:-1}"); do
+		lcores="$lcores,$w@$WPP_CPU_LOAD"
+		[ "$w" -gt 1 ] && ifc=$WPA_TAG-l$((w - 1))a
+		vdevs+=(--vdev "net_af_packet${WPP_NLG}_$w,iface=$ifc,framecnt=${WPP_AFP_FRAMES:-8192}")
+	done
 	ip netns exec "$WPA_NS_CLI" "$exe" --no-huge -m 1024 --no-shconf --no-pci \
-		--file-prefix "wpp-lg-$$-$WPP_NLG" --log-level=warning \
-		--lcores "0@$WPP_CPU_LOAD,1@$WPP_CPU_LOAD" \
-		--vdev "net_af_packet$WPP_NLG,iface=$ifc,framecnt=${WPP_AFP_FRAMES:-8192}" \
-		-- --ip "$ip/24" "$@" >"$WPP_LG_OUT" 2>"$WPP_LG_ERR"
+		--file-prefix "wpp-lg-$$-$WPP_NLG" --log-level=warning --lcores "$lcores" \
+		"${vdevs[@]}" -- --ip "$ip/24" "$@" >"$WPP_LG_OUT" 2>"$WPP_LG_ERR"
 	WPP_LG_RC=$?
+}
+
+# wpp_lg_links N: links for wp-loadgen workers 1..N-1 on the direct path:
+# TAG-lwa (TAG-cli) == TAG-lwb (TAG-srv), no address on either end; the
+# backends' side answers ARP for its direct address on any link and
+# sends worker w's replies back on its own link (a /32 route to
+# $WPP_IP_LG_DIRECT + w). Deleted with the namespaces.
+wpp_lg_links() {
+	local n=$1 w base=${WPP_IP_LG_DIRECT##*.}
+	for w in $(seq 1 $((n - 1))); do
+		ip link add "$WPA_TAG-l${w}a" netns "$WPA_NS_CLI" type veth \
+			peer name "$WPA_TAG-l${w}b" netns "$WPA_NS_SRV" || wpa_fail "veth for worker $w"
+		wpa_if_setup "$WPA_NS_CLI" "$WPA_TAG-l${w}a"
+		wpa_if_setup "$WPA_NS_SRV" "$WPA_TAG-l${w}b"
+		ip -n "$WPA_NS_SRV" route add "${WPP_IP_LG_DIRECT%.*}.$((base + w))/32" \
+			dev "$WPA_TAG-l${w}b"
+	done
 }
 
 # wpp_json_get FILE KEY: a number from the last JSON line of FILE; KEY is

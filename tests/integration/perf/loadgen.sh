@@ -11,7 +11,9 @@
 #  2. open loop at 2000 req/s constant for 2 s (1 s warm-up): exactly
 #     4000 requests intended in the measured window (the schedule runs on
 #     the clock, not on the server), all completed, nginx logged them all.
-#  3. targets that cannot be used end with exit status 3, a message that
+#  3. two workers (each with its own port and link): their merged counts
+#     are again exactly nginx's log, and the open-loop rate is the total.
+#  4. targets that cannot be used end with exit status 3, a message that
 #     says why, and no hang: a port nobody listens on (refused), an
 #     address nobody answers (cannot connect), a server that talks
 #     another protocol (not HTTP), and one that accepts and stays silent
@@ -64,7 +66,21 @@ int=$J_intended req=$J_requests all=$J_responses_all err=$J_errors_total
 n=$(($(logged) - before))
 [ "$n" -eq "$all" ] || wpa_fail "open loop: nginx logged $n requests, wp-loadgen counted $all"
 
-# ---- 3. unusable targets: exit 3 with the reason, quickly
+# ---- 3. two workers, merged
+wpp_lg_links 2
+before=$(logged)
+WPP_LG_WORKERS=2 lg -c 20 -R 3000 -w 1 -d 2 "$URL"
+[ "$WPP_LG_RC" -eq 0 ] || { cat "$WPP_LG_ERR"; wpa_fail "two workers: exit $WPP_LG_RC"; }
+wpa_log "two workers: $(tail -n 1 "$WPP_LG_OUT" | cut -c1-300)"
+eval "$(wpp_json_vars "$WPP_LG_OUT" J workers intended requests responses_all errors.total)"
+[ "$J_workers" -eq 2 ] || wpa_fail "two workers: the report says $J_workers"
+[ "$J_intended" -eq 6000 ] || wpa_fail "two workers: $J_intended intended in 2 s at 3000/s in all, want 6000"
+[ "$J_errors_total" -eq 0 ] || wpa_fail "two workers: $J_errors_total errors"
+[ "$J_requests" -eq "$J_intended" ] || wpa_fail "two workers: $J_requests of $J_intended completed"
+n=$(($(logged) - before))
+[ "$n" -eq "$J_responses_all" ] || wpa_fail "two workers: nginx logged $n requests, wp-loadgen counted $J_responses_all"
+
+# ---- 4. unusable targets: exit 3 with the reason, quickly
 # bad_target NAME WANT_TEXT URL: wp-loadgen (timeout 1 s) must exit 3
 # within 15 s and say WANT_TEXT on stderr.
 bad_target() {
@@ -97,4 +113,4 @@ WPA_PIDS="$WPA_PIDS $!"
 wpa_wait_port "$WPA_NS_SRV" "$WPP_IP_DIRECT_SRV" 9002 "$!" "python servers"
 bad_target "other protocol" "not an HTTP/1.x server" "http://$WPP_IP_DIRECT_SRV:9001/"
 bad_target silent "no response" "http://$WPP_IP_DIRECT_SRV:9002/"
-echo "PASS: wp-loadgen counts match nginx's log; open loop on schedule; bad targets exit 3"
+echo "PASS: wp-loadgen counts match nginx's log (one and two workers); open loop on schedule; bad targets exit 3"
