@@ -24,6 +24,7 @@ PACKAGES=(
 	dpdk-dev               # dpdk-telemetry.py: the control tests query rte_telemetry
 	nginx wrk curl         # appliance tests: backends and clients (nginx runs from a temp prefix)
 	iputils-ping           # steer tests: ping the appliance and Linux on one AF_XDP link
+	haproxy gnuplot-nox valgrind   # perf harness (perf/compare.sh: peer proxy, plots; ring_profile.sh)
 )
 
 log() { printf 'warmpool: %s\n' "$*" >&2; }
@@ -33,8 +34,9 @@ usage() {
 	cat <<'EOF'
 usage: ./warmpool.sh VERB
 
-  demo        deps + build + the main job (warmpoold + nginx + wrk in namespaces;
-              prints req/s and latency direct and through warmpoold)
+  demo        deps + build + the main job: the perf harness, short (warmpoold and
+              HAProxy in front of nginx in namespaces, wrk and wp-loadgen; prints
+              req/s, latency, CPU per request and a telemetry frame)
   test        deps + build + every meson test suite, then the unit suite
               again under AddressSanitizer + UndefinedBehaviorSanitizer
   deps        install the Debian packages the project needs (idempotent)
@@ -124,10 +126,10 @@ cmd_demo() {
 	cmd_build
 	cmd_hugepages || true
 	trap hugepages_restore EXIT
-	log "demo: warmpoold in front of two nginx in network namespaces, wrk as the client"
-	"$ROOT/perf/appliance_demo.sh" "$BUILD/dpdk_apps/warmpoold/warmpoold" \
-		"$BUILD/tests/integration/appliance/wpt_backend" 10 \
-		"$BUILD/dpdk_apps/wp-stat/wp-stat"
+	# the perf harness, short: warmpoold and HAProxy in front of nginx in
+	# network namespaces, wrk and wp-loadgen as clients (perf/compare.sh)
+	log "demo: perf/compare.sh --demo (warmpoold vs HAProxy, ~2 minutes)"
+	"$ROOT/perf/compare.sh" --demo --build "$BUILD" --out "$BUILD/perf-results"
 }
 
 cmd_test() {

@@ -1,6 +1,6 @@
 #!/bin/bash
-# appliance_demo.sh WARMPOOLD WPT_BACKEND [SECONDS [WP_STAT]]: the main job of
-# `./warmpool.sh demo`. Builds the DESIGN.md section 8 topology (namespaces
+# appliance_demo.sh WARMPOOLD WPT_BACKEND [SECONDS [WP_STAT]]: the first demo
+# (`./warmpool.sh demo` now runs perf/compare.sh --demo). Builds the DESIGN.md section 8 topology (namespaces
 # wpa-cli / wpa-app / wpa-srv, tests/integration/appliance/lib.sh), starts
 # two nginx backends, runs warmpoold on net_af_packet in front of them and
 # measures with wrk from the client namespace:

@@ -1,0 +1,15 @@
+set terminal png size 900,560
+set output 'compare-full-20261204-193137-latency.png'
+set title 'Latency against throughput (wp-loadgen open loop; from intended send time)'
+set xlabel 'achieved requests/s'
+set ylabel 'latency (us)'
+set logscale y
+set grid
+set key top left
+plot 'compare-full-20261204-193137-direct.dat' using 2:4 with linespoints title 'direct p99', 'compare-full-20261204-193137-direct.dat' using 2:3 with linespoints dashtype 2 title 'direct p50', 'compare-full-20261204-193137-warmpoold.dat' using 2:4 with linespoints title 'warmpoold p99', 'compare-full-20261204-193137-warmpoold.dat' using 2:3 with linespoints dashtype 2 title 'warmpoold p50', 'compare-full-20261204-193137-haproxy.dat' using 2:4 with linespoints title 'haproxy p99', 'compare-full-20261204-193137-haproxy.dat' using 2:3 with linespoints dashtype 2 title 'haproxy p50', 'compare-full-20261204-193137-nginx.dat' using 2:4 with linespoints title 'nginx p99', 'compare-full-20261204-193137-nginx.dat' using 2:3 with linespoints dashtype 2 title 'nginx p50'
+set output 'compare-full-20261204-193137-cpu.png'
+set title 'Proxy CPU time per request (warmpoold: busy time, and process time)'
+set xlabel 'offered requests/s'
+set ylabel 'CPU us per request'
+unset logscale y
+plot 'compare-full-20261204-193137-warmpoold.dat' using 1:5 with linespoints title 'warmpoold process CPU', 'compare-full-20261204-193137-haproxy.dat' using 1:5 with linespoints title 'haproxy process CPU', 'compare-full-20261204-193137-nginx.dat' using 1:5 with linespoints title 'nginx process CPU', 'compare-full-20261204-193137-warmpoold.dat' using 1:6 with linespoints title 'warmpoold busy'
