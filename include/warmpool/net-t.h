@@ -98,6 +98,9 @@ struct wp_net_conf {
 	bool opt_timestamps;      /* offer/accept RFC 7323 timestamps */
 	bool opt_wscale;          /* offer/accept window scaling */
 	int64_t delack_ns;        /* delayed ACK timeout; 0 = ACK every segment */
+	bool rack_tlp;            /* time-based loss detection and tail loss
+				   * probes (RFC 8985, simplified); false: only
+				   * duplicate ACKs and the RTO find losses */
 	int64_t rto_initial_ns;   /* RFC 6298: 1 s */
 	int64_t rto_min_ns;       /* RFC 6298: 1 s; Linux uses 200 ms */
 	int64_t rto_max_ns;       /* backoff cap, >= 60 s per RFC 6298 */
@@ -143,6 +146,9 @@ struct wp_net_stats {
 	uint64_t tcp_rto_fires;
 	uint64_t tcp_sack_rexmits;  /* holes resent from the SACK scoreboard */
 	uint64_t tcp_sack_rounds;   /* lost retransmissions detected by SACK */
+	uint64_t tcp_loss_probes;   /* segments sent by the loss timer (TLP) */
+	uint64_t tcp_rack_recoveries; /* recoveries begun by the reordering
+				     * window, before 3 duplicate ACKs */
 	uint64_t tcp_dup_segs;        /* entirely old data received */
 	uint64_t tcp_ooo_segs;        /* queued out of order */
 	uint64_t tcp_challenge_acks;  /* RFC 5961 */

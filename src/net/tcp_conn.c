@@ -354,6 +354,7 @@ wp_tcp_enter_time_wait(struct wp_tcp_conn *c)
 	c->state = WP_TCP_TIME_WAIT;
 	wp_tcp_timer_cancel(c, WP_TT_RTX);
 	wp_tcp_timer_cancel(c, WP_TT_DELACK);
+	wp_tcp_timer_cancel(c, WP_TT_LOSS);
 	c->persist = false;
 	wp_tcp_sq_free(c);
 	wp_tcp_ooo_free(c);

@@ -62,6 +62,8 @@
 #define WP_TCP_CHALLENGE_PER_S 1000                 /* RFC 5961 section 7 */
 #define WP_TCP_SB_MAX 8                             /* SACK scoreboard ranges */
 #define WP_TCP_RACK_MIN_NS 1000000LL                /* reordering allowance, 1 ms */
+#define WP_TCP_TLP_DELACK_NS (200LL * 1000000LL)    /* RFC 8985 WCDelAckT */
+#define WP_TCP_TLP_MAX 2                            /* loss probes per silence */
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
@@ -72,6 +74,7 @@ enum wp_tcp_timer_kind {
 	WP_TT_RTX = 0,   /* retransmission (SYN, data, FIN) or persist */
 	WP_TT_DELACK,    /* delayed ACK */
 	WP_TT_KEEP,      /* keep-alive, TIME_WAIT, FIN_WAIT_2 orphan */
+	WP_TT_LOSS,      /* reordering window / loss probe (tcp_recovery.c) */
 	WP_TT__COUNT
 };
 
@@ -139,6 +142,9 @@ struct wp_tcp_conn {
 	struct { uint32_t l, r; } sb[WP_TCP_SB_MAX];
 	uint32_t high_rxt, rxt_round;
 	int64_t rxt_round_ns;           /* when this round began */
+	int64_t reo_start;              /* outside recovery: when the scoreboard
+					 * first showed a hole (0 = none) */
+	uint8_t probes;                 /* loss probes since snd_una last moved */
 
 	/* RTT / RTO (RFC 6298) */
 	int64_t srtt, rttvar, rto;      /* ns; srtt 0 = no sample yet */
@@ -232,6 +238,20 @@ void wp_tcp_established(struct wp_tcp_conn *c, void *larg);
 
 /* ---- tcp_in.c ---- */
 /* (wp_tcp_input, net_impl.h) */
+
+/* ---- tcp_recovery.c ---- */
+/* Bytes of the first unacknowledged segment: from snd_una, at most one
+ * MSS, cut where the peer's first SACKed range begins; *fin: our FIN goes
+ * with them (they end the data and the FIN was sent). */
+uint32_t wp_tcp_head_len(const struct wp_tcp_conn *c, bool *fin);
+/* Resend that segment (NewReno's retransmission, the RTO's first). */
+void wp_tcp_rexmit_head(struct wp_tcp_conn *c);
+/* Fast recovery begins (3 duplicate ACKs or the reordering window ran
+ * out): ssthresh, recover, first retransmission. */
+void wp_tcp_recovery_enter(struct wp_tcp_conn *c);
+/* After an ACK or a transmission: (re)arm or cancel the loss timer. */
+void wp_tcp_loss_arm(struct wp_tcp_conn *c);
+void wp_tcp_loss_fire(struct wp_tcp_conn *c);
 
 /* ---- tcp_sack.c ---- */
 /* Take the SACK blocks of an ACK (after snd_una moved) into the scoreboard. */

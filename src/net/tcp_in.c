@@ -17,10 +17,11 @@
  *
  * Choices: data on a SYN or SYN-ACK is not kept (the peer resends it);
  * NewReno leaves recovery with cwnd = min(ssthresh, max(flight, MSS) +
- * MSS) (RFC 6582 3.2 step 3, option 2); peer SACK blocks are parsed but
- * recovery does not use them; a SYN for a tuple in TIME_WAIT with a higher
- * sequence number or timestamp ends the TIME_WAIT and opens a new
- * connection (RFC 6191 style, as Linux); RST in TIME_WAIT ends it (Linux's
+ * MSS) (RFC 6582 3.2 step 3, option 1), with SACK cwnd = ssthresh
+ * (option 2); losses are found by duplicate ACKs and SACK (tcp_sack.c)
+ * and by the loss timer (tcp_recovery.c); a SYN for a tuple in TIME_WAIT
+ * with a higher sequence number or timestamp ends the TIME_WAIT and opens
+ * a new connection (RFC 6191 style, as Linux); RST in TIME_WAIT ends it (Linux's
  * default, not RFC 1337); segments without a timestamp on a timestamp
  * connection are accepted (as Linux, where RFC 7323 says drop).
  *
@@ -360,26 +361,8 @@ data_in(struct wp_tcp_conn *c, struct rte_mbuf *m, const struct seg *s)
 /* ----------------------------------------------------------- ACK side */
 
 static void
-retransmit_first(struct wp_tcp_conn *c)
-{
-	uint32_t data_end = c->sq_seq + c->sq_bytes, len;
-	bool fin;
-
-	uint32_t una = c->snd_una;
-
-	len = seq_lt(c->snd_una, data_end) ? min_u32(data_end - c->snd_una, c->mss) : 0;
-	wp_tcp_sb_skip(c, &una, &len);         /* stop at what the peer holds */
-	fin = c->fin_sent && c->snd_una + len == data_end;
-	if (wp_tcp_xmit(c, c->snd_una, len, fin ? WP_TH_FIN : 0) == 0 && len > 0 &&
-	    seq_gt(c->snd_una + len, c->high_rxt))
-		c->high_rxt = c->snd_una + len;
-}
-
-static void
 dupack(struct wp_tcp_conn *c)
 {
-	uint32_t flight;
-
 	if (c->dupacks < 255)
 		c->dupacks++;
 	if (c->in_recovery) {
@@ -399,16 +382,7 @@ dupack(struct wp_tcp_conn *c)
 	if (!seq_gt(c->snd_una, c->recover) && c->recover != c->iss &&
 	    !(c->sack_ok && c->sb_n > 0))
 		return;
-	flight = c->snd_nxt - c->snd_una;      /* = snd_max - snd_una unless resending */
-	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
-	c->recover = c->snd_max;
-	c->in_recovery = true;
-	c->tcp->net->stats.tcp_fast_retransmits++;
-	c->rtt_timing = false;
-	wp_tcp_sack_recovery_start(c);
-	if (wp_tcp_sack_rexmit(c, 1) == 0)
-		retransmit_first(c);
-	c->cwnd = c->ssthresh + 3u * c->mss;
+	wp_tcp_recovery_enter(c);
 }
 
 /* SEG.ACK acknowledges new data: snd_una < ack <= snd_max. */
@@ -433,6 +407,7 @@ ack_new(struct wp_tcp_conn *c, const struct seg *s)
 		c->snd_nxt = c->snd_una;
 	c->backoff = 0;
 	c->retries = 0;
+	c->probes = 0;                 /* progress: the peer may be probed again */
 	wp_tcp_sq_trim(c, data_acked);
 	wp_tcp_sb_update(c, &s->o);
 
@@ -440,7 +415,14 @@ ack_new(struct wp_tcp_conn *c, const struct seg *s)
 		if (seq_geq(s->ack, c->recover)) {          /* full ACK */
 			uint32_t fl = c->snd_max - c->snd_una;
 
-			c->cwnd = min_u32(c->ssthresh, (fl > c->mss ? fl : c->mss) + c->mss);
+			/* RFC 6582 3.2 step 3: option (1) for NewReno, which
+			 * knows nothing of what is in flight; with SACK option
+			 * (2), as Linux ends recovery: a window the repair
+			 * emptied does not restart from 2 MSS */
+			if (c->sack_ok)
+				c->cwnd = c->ssthresh;
+			else
+				c->cwnd = min_u32(c->ssthresh, (fl > c->mss ? fl : c->mss) + c->mss);
 			c->in_recovery = false;
 			c->dupacks = 0;
 		} else {                                    /* partial ACK */
@@ -448,7 +430,7 @@ ack_new(struct wp_tcp_conn *c, const struct seg *s)
 			 * when snd_una's hole was not resent yet) NewReno's
 			 * one segment at snd_una */
 			if (wp_tcp_sack_rexmit(c, 2) == 0 && seq_geq(c->snd_una, c->high_rxt))
-				retransmit_first(c);
+				wp_tcp_rexmit_head(c);
 			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
 			if (acked >= c->mss)
 				c->cwnd += c->mss;
@@ -805,6 +787,7 @@ sync_input(struct wp_tcp_conn *c, struct rte_mbuf *m, const struct seg *s)
 		if (force_ack && net->stats.tcp_segs_out == before)
 			wp_tcp_send_ack(c);
 	}
+	wp_tcp_loss_arm(c);
 }
 
 static void

@@ -388,22 +388,20 @@ wp_tcp_rst_reply(struct wp_tcp *tcp, uint32_t src, uint32_t dst, uint16_t sport,
 static void
 persist_arm(struct wp_tcp_conn *c);
 
-void
-wp_tcp_output(struct wp_tcp_conn *c)
+static bool
+output_state(enum wp_tcp_state s)
 {
-	uint32_t data_end, avail, inflight, usable, len;
+	return s == WP_TCP_ESTABLISHED || s == WP_TCP_CLOSE_WAIT || s == WP_TCP_FIN_WAIT_1 ||
+	       s == WP_TCP_CLOSING || s == WP_TCP_LAST_ACK;
+}
+
+/* Send segments from snd_nxt while the windows allow; returns how many. */
+static uint32_t
+send_segs(struct wp_tcp_conn *c)
+{
+	uint32_t data_end, avail, inflight, usable, len, sent = 0;
 	bool fin;
 
-	switch (c->state) {
-	case WP_TCP_ESTABLISHED:
-	case WP_TCP_CLOSE_WAIT:
-	case WP_TCP_FIN_WAIT_1:
-	case WP_TCP_CLOSING:
-	case WP_TCP_LAST_ACK:
-		break;
-	default:
-		return;
-	}
 	for (;;) {
 		uint32_t cap = c->mss;
 
@@ -432,6 +430,7 @@ wp_tcp_output(struct wp_tcp_conn *c)
 			break;
 		if (wp_tcp_xmit(c, c->snd_nxt, len, fin ? WP_TH_FIN : 0) != 0)
 			break;
+		sent++;
 		c->snd_nxt += len + (fin ? 1 : 0);
 		if (fin)
 			c->fin_sent = true;
@@ -440,6 +439,16 @@ wp_tcp_output(struct wp_tcp_conn *c)
 		if (fin)
 			break;
 	}
+	return sent;
+}
+
+void
+wp_tcp_output(struct wp_tcp_conn *c)
+{
+	if (!output_state(c->state))
+		return;
+	if (send_segs(c) > 0)
+		wp_tcp_loss_arm(c);
 	if (c->snd_nxt == c->snd_una && c->snd_una == c->snd_max &&
 	    seq_lt(c->snd_nxt, c->sq_seq + c->sq_bytes) &&
 	    !wp_timer_armed(&c->t[WP_TT_RTX]))
@@ -568,9 +577,10 @@ static void
 rto_fire(struct wp_tcp_conn *c)
 {
 	const struct wp_net_conf *cf = &c->tcp->net->conf;
-	uint32_t limit, data_end, len, flight;
+	uint32_t limit, len, flight;
 	bool fin;
 
+	wp_tcp_timer_cancel(c, WP_TT_LOSS);
 	if (c->snd_una == c->snd_max)
 		return;
 	limit = c->state == WP_TCP_SYN_SENT || c->state == WP_TCP_SYN_RECEIVED ?
@@ -607,14 +617,7 @@ rto_fire(struct wp_tcp_conn *c)
 	/* go back N: resend the first unacknowledged segment now, whatever
 	 * the window, the rest (minus what the peer SACKed) as the ACKs
 	 * come back */
-	data_end = c->sq_seq + c->sq_bytes;
-	len = seq_lt(c->snd_una, data_end) ? min_u32(data_end - c->snd_una, c->mss) : 0;
-	{
-		uint32_t una = c->snd_una;
-
-		wp_tcp_sb_skip(c, &una, &len);
-	}
-	fin = c->fin_sent && c->snd_una + len == data_end;
+	len = wp_tcp_head_len(c, &fin);
 	(void)wp_tcp_xmit(c, c->snd_una, len, fin ? WP_TH_FIN : 0);
 	c->snd_nxt = c->snd_una + len + (fin ? 1 : 0);
 	wp_tcp_rtx_arm(c);
@@ -712,6 +715,9 @@ wp_tcp_timer_fire(struct wp_tcp_conn *c, enum wp_tcp_timer_kind k)
 		break;
 	case WP_TT_KEEP:
 		keep_fire(c);
+		break;
+	case WP_TT_LOSS:
+		wp_tcp_loss_fire(c);
 		break;
 	default:
 		break;

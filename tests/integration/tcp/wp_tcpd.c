@@ -174,6 +174,7 @@ usage(FILE *f)
 "  --rcvbuf N --sndbuf N --max-conns N --syn-backlog N --no-syncookies\n"
 "  --time-wait-ms N --rto-min-ms N --rto-initial-ms N --syn-retries N\n"
 "  --delack-ms N --ooo-max N --mbufs N --echo-copy\n"
+"  --no-rack-tlp        losses found by duplicate ACKs and the RTO only\n"
 "  --timeout-s T        give up after T seconds (exit 3; default 60)\n"
 "  -v, --verbose\n");
 }
@@ -269,7 +270,7 @@ parse_args(int argc, char **argv)
 	       O_SEED, O_BARRIER, O_EXIT, O_TIMEOUT, O_EXPECT, O_IMPAIR,
 	       O_IMPAIR_TX, O_KA, O_RCVBUF, O_SNDBUF, O_MAXC, O_BACKLOG,
 	       O_NOCOOKIE, O_TW, O_RTOMIN, O_DELACK, O_MBUFS, O_ECHOCOPY, O_MAXCONN,
-	       O_RTOINIT, O_SYNRETRIES, O_OOOMAX };
+	       O_RTOINIT, O_SYNRETRIES, O_OOOMAX, O_NORACK };
 	static const struct option lo[] = {
 		{"ip", 1, 0, O_IP}, {"listen", 1, 0, O_LISTEN},
 		{"connect", 1, 0, O_CONNECT}, {"conns", 1, 0, O_CONNS},
@@ -285,7 +286,7 @@ parse_args(int argc, char **argv)
 		{"delack-ms", 1, 0, O_DELACK}, {"mbufs", 1, 0, O_MBUFS},
 		{"echo-copy", 0, 0, O_ECHOCOPY}, {"max-connecting", 1, 0, O_MAXCONN},
 		{"rto-initial-ms", 1, 0, O_RTOINIT}, {"syn-retries", 1, 0, O_SYNRETRIES},
-		{"ooo-max", 1, 0, O_OOOMAX},
+		{"ooo-max", 1, 0, O_OOOMAX}, {"no-rack-tlp", 0, 0, O_NORACK},
 		{"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
 	};
 	bool have_ip = false;
@@ -398,6 +399,7 @@ parse_args(int argc, char **argv)
 		case O_RTOINIT: o.nc.rto_initial_ns = (int64_t)num("--rto-initial-ms", optarg, 600000) * WPT_NS_MS; break;
 		case O_SYNRETRIES: o.nc.syn_retries = (uint8_t)num("--syn-retries", optarg, 255); break;
 		case O_OOOMAX: o.nc.ooo_max = num("--ooo-max", optarg, UINT32_MAX); break;
+		case O_NORACK: o.nc.rack_tlp = false; break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
@@ -952,7 +954,8 @@ static const struct { const char *name; size_t off; } stat_list[] = {
 	STAT(tcp_active_opens), STAT(tcp_passive_opens), STAT(tcp_syncookies_sent),
 	STAT(tcp_syncookies_ok), STAT(tcp_segs_in), STAT(tcp_segs_out),
 	STAT(tcp_retransmits), STAT(tcp_fast_retransmits), STAT(tcp_rto_fires),
-	STAT(tcp_sack_rexmits), STAT(tcp_sack_rounds),
+	STAT(tcp_sack_rexmits), STAT(tcp_sack_rounds), STAT(tcp_loss_probes),
+	STAT(tcp_rack_recoveries),
 	STAT(tcp_dup_segs), STAT(tcp_ooo_segs), STAT(tcp_challenge_acks),
 	STAT(tcp_rst_sent), STAT(tcp_rst_recv), STAT(tcp_zero_window_probes),
 	STAT(tcp_keepalive_probes),

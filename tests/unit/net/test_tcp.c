@@ -150,6 +150,18 @@ rig_up(void)
 	rig_up_conf(&c);
 }
 
+/* Losses found only by duplicate ACKs and the RTO: for the tests of the
+ * timeout path, which the loss timer (tcp_recovery.c) would pre-empt. */
+static void
+rig_up_rto_only(void)
+{
+	struct wp_net_conf c;
+
+	rig_conf(&c);
+	c.rack_tlp = false;
+	rig_up_conf(&c);
+}
+
 static void
 rig_down(void)
 {
@@ -1019,7 +1031,7 @@ t_sack_rto_skips_sacked(void **st)
 	static const uint32_t b[][2] = {{1, 4}};
 
 	(void)st;
-	rig_up();
+	rig_up_rto_only();
 	open_passive_opts(o, syn_opts(o, 1460, -1, true, false, 0, 0), 65535);
 	peer_seg(WPH_ACK, rcv, snd, 65535, NULL, 0);
 	fill(pl, sizeof(pl), 0);
@@ -1045,6 +1057,245 @@ t_sack_rto_skips_sacked(void **st)
 	rig_down();
 }
 
+/* ---------------------------------------- loss timer (tcp_recovery.c) */
+
+/* A passive connection with SACK whose handshake took `rtt` (so srtt is
+ * that), `n` full segments of pl sent and captured, the capture cleared. */
+static void
+open_sack_rtt_send(int64_t rtt, uint8_t *pl, uint32_t n)
+{
+	uint8_t o[40];
+
+	open_passive_opts(o, syn_opts(o, 1460, -1, true, false, 0, 0), 65535);
+	wph_advance(&E, rtt);
+	peer_seg(WPH_ACK, rcv, snd, 65535, NULL, 0);
+	assert_int_equal(E.net->tcp->conns[0].srtt, rtt);
+	fill(pl, n * 1460, 0);
+	if (n > 0)
+		assert_int_equal(wp_tcp_send_bytes(A.c, pl, n * 1460), 0);
+	wp_net_flush(E.net);
+	assert_int_equal(nout(), n);
+	clear();
+}
+
+/* RACK's reordering window: one duplicate ACK shows segment 0 missing
+ * below SACKed segment 1. With three duplicate ACKs out of reach (the
+ * window holds 4 segments), the hole is resent srtt/4 after that ACK, not
+ * after an RTO; a second ACK does not restart the wait. Without the loss
+ * timer the same hole waits for the RTO. */
+static void
+t_rack_reorder_window(void **st)
+{
+	static uint8_t pl[8 * 1460];
+	static const uint32_t b1[][2] = {{1, 2}}, b2[][2] = {{1, 3}};
+	uint32_t mss = 1460;
+
+	(void)st;
+	rig_up();
+	open_sack_rtt_send(WPH_MS(20), pl, 4);       /* reo_wnd 5 ms */
+	peer_sack(snd, b1, 1, mss);
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_MS(3));
+	peer_sack(snd, b2, 1, mss);                  /* 2nd dupack, 3 ms later */
+	wph_advance(&E, WPH_MS(1));
+	assert_int_equal(nout(), 0);                 /* 4 ms: still waiting */
+	wph_advance(&E, WPH_MS(2));                  /* 6 ms: lost */
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd, rcv);
+	assert_int_equal(F.plen, mss);
+	assert_memory_equal(F.payload, pl, mss);
+	assert_true(E.net->tcp->conns[0].in_recovery);
+	assert_int_equal(stats().tcp_rack_recoveries, 1);
+	assert_int_equal(stats().tcp_fast_retransmits, 1);
+	clear();
+	peer_seg(WPH_ACK, rcv, snd + 4 * mss, 65535, NULL, 0);
+	assert_false(E.net->tcp->conns[0].in_recovery);
+	assert_false(wp_timer_armed(&E.net->tcp->conns[0].t[WP_TT_LOSS]));
+	assert_int_equal(stats().tcp_rto_fires, 0);
+	rig_down();
+
+	/* the same without the loss timer: nothing before the RTO */
+	{
+		struct wp_net_conf cf;
+
+		rig_conf(&cf);
+		cf.rack_tlp = false;
+		rig_up_conf(&cf);
+	}
+	open_sack_rtt_send(WPH_MS(20), pl, 4);
+	peer_sack(snd, b1, 1, mss);
+	wph_advance(&E, WPH_MS(150));
+	assert_int_equal(nout(), 0);
+	assert_int_equal(stats().tcp_rack_recoveries, 0);
+	rig_down();
+}
+
+/* Tail loss probe: a flight of 4 segments meets silence. After PTO =
+ * 2 srtt the last segment goes again (a duplicate the peer answers at
+ * once); after twice that, once more; then nothing but the RTO, which
+ * resends from snd_una. An ACK for everything stops the probing. */
+static void
+t_tlp_tail_probe(void **st)
+{
+	static uint8_t pl[8 * 1460];
+	uint32_t mss = 1460;
+	int64_t rto;
+
+	(void)st;
+	rig_up();
+	open_sack_rtt_send(WPH_MS(10), pl, 4);
+	rto = E.net->tcp->conns[0].rto;
+	assert_true(rto >= WPH_MS(200));
+	wph_advance(&E, WPH_MS(19));
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_MS(2));                  /* 21 ms > PTO 20 ms */
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd + 3 * mss, rcv);
+	assert_int_equal(F.plen, mss);
+	assert_memory_equal(F.payload, pl + 3 * mss, mss);
+	assert_int_equal(stats().tcp_loss_probes, 1);
+	clear();
+	wph_advance(&E, WPH_MS(39));
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_MS(2));                  /* 2 x PTO after the first */
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd + 3 * mss, rcv);
+	assert_int_equal(stats().tcp_loss_probes, 2);
+	clear();
+	/* the RTO was re-armed at the second probe; no third probe */
+	wph_advance(&E, rto - WPH_MS(1));
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_MS(2));
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd, rcv);
+	assert_int_equal(stats().tcp_rto_fires, 1);
+	assert_int_equal(stats().tcp_loss_probes, 2);
+	clear();
+	peer_seg(WPH_ACK, rcv, snd + 4 * mss, 65535, NULL, 0);
+	assert_false(wp_timer_armed(&E.net->tcp->conns[0].t[WP_TT_LOSS]));
+	assert_false(wp_timer_armed(&E.net->tcp->conns[0].t[WP_TT_RTX]));
+	wph_advance(&E, WPH_S(5));
+	assert_int_equal(nout(), 0);
+	assert_int_equal(A.sent, 4 * mss);
+	rig_down();
+}
+
+/* One segment (or less) in flight: the peer may be holding its ACK back
+ * (delayed ACK), so the probe waits 200 ms more (RFC 8985 WCDelAckT).
+ * Our FIN rides on the resent last segment. */
+static void
+t_tlp_single_segment_waits_for_delack(void **st)
+{
+	static uint8_t pl[1460];
+	struct wp_net_conf cf;
+
+	(void)st;
+	rig_conf(&cf);
+	cf.rto_min_ns = WPH_S(1);                    /* RFC 6298's floor */
+	rig_up_conf(&cf);
+	open_sack_rtt_send(WPH_MS(10), pl, 0);
+	assert_int_equal(E.net->tcp->conns[0].rto, WPH_S(1));
+	assert_int_equal(wp_tcp_send_bytes(A.c, "tail", 4), 0);
+	assert_int_equal(wp_tcp_shutdown(A.c), 0);
+	wp_net_flush(E.net);
+	assert_int_equal(nout(), 2);
+	expect(0, WPH_ACK, snd, rcv);
+	expect(1, WPH_ACK | WPH_FIN, snd + 4, rcv);
+	clear();
+	wph_advance(&E, WPH_MS(219));
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_MS(2));                  /* 2 srtt + 200 ms */
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK | WPH_FIN, snd, rcv);
+	assert_int_equal(F.plen, 4);
+	assert_memory_equal(F.payload, "tail", 4);
+	assert_int_equal(stats().tcp_loss_probes, 1);
+	clear();
+	peer_seg(WPH_ACK, rcv, snd + 5, 65535, NULL, 0);
+	assert_int_equal(state(), WP_TCP_FIN_WAIT_2);
+	assert_false(wp_timer_armed(&E.net->tcp->conns[0].t[WP_TT_LOSS]));
+	peer_seg(WPH_ACK | WPH_FIN, rcv, snd + 5, 65535, NULL, 0);
+	assert_int_equal(state(), WP_TCP_TIME_WAIT);
+	rig_down();
+}
+
+/* In recovery, the retransmission of the hole is lost and no ACK comes
+ * back (nothing was sent after it): the loss timer resends the hole as a
+ * new round instead of leaving it to the RTO. */
+static void
+t_recovery_probe_resends_hole(void **st)
+{
+	static uint8_t pl[8 * 1460];
+	static const uint32_t b1[][2] = {{1, 2}}, b2[][2] = {{1, 3}}, b3[][2] = {{1, 4}};
+	uint32_t mss = 1460;
+
+	(void)st;
+	rig_up();
+	open_sack_rtt_send(WPH_MS(10), pl, 4);
+	peer_sack(snd, b1, 1, mss);
+	peer_sack(snd, b2, 1, mss);
+	peer_sack(snd, b3, 1, mss);                  /* 3rd dupack: recovery */
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd, rcv);
+	assert_int_equal(stats().tcp_rack_recoveries, 0);
+	clear();
+	wph_advance(&E, WPH_MS(19));
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_MS(2));
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd, rcv);                /* the hole, not the tail */
+	assert_int_equal(F.plen, mss);
+	assert_memory_equal(F.payload, pl, mss);
+	assert_int_equal(stats().tcp_loss_probes, 1);
+	assert_int_equal(stats().tcp_retransmits, 2);
+	clear();
+	peer_seg(WPH_ACK, rcv, snd + 4 * mss, 65535, NULL, 0);
+	assert_false(E.net->tcp->conns[0].in_recovery);
+	assert_int_equal(stats().tcp_rto_fires, 0);
+	rig_down();
+}
+
+/* The head segment (what the RTO and NewReno resend from snd_una) stops
+ * where the peer's first SACKed range begins, but a range that begins at
+ * snd_una itself is not believed: the head goes whole. */
+static void
+t_head_segment_stops_at_sack(void **st)
+{
+	static uint8_t pl[4 * 1460];
+	uint8_t o[40];
+	uint32_t k;
+	struct wph_tcp_seg sg = {
+		.sport = PPORT, .dport = LPORT, .flags = WPH_ACK, .win = 65535, .opts = o,
+	};
+
+	(void)st;
+	for (int bogus = 0; bogus < 2; bogus++) {
+		uint32_t l;
+
+		rig_up_rto_only();
+		open_sack_rtt_send(WPH_MS(10), pl, 3);
+		/* SACK [snd + 500, snd + 2000): the middle of segment 0 on */
+		l = bogus ? snd : snd + 500;
+		k = 0;
+		o[k++] = 1; o[k++] = 1; o[k++] = 5; o[k++] = 10;
+		wph_put32(o + k, l); k += 4;
+		wph_put32(o + k, snd + 2000); k += 4;
+		sg.optlen = (uint8_t)k;
+		sg.seq = rcv;
+		sg.ack = snd;
+		wph_inject_tcp(&E, &sg);
+		assert_int_equal(E.net->tcp->conns[0].sb_n, 1);
+		wph_advance(&E, E.net->tcp->conns[0].rto + WPH_MS(1));
+		assert_int_equal(nout(), 1);
+		expect(0, WPH_ACK, snd, rcv);
+		assert_int_equal(F.plen, bogus ? 1460 : 500);
+		assert_memory_equal(F.payload, pl, F.plen);
+		clear();
+		peer_seg(WPH_ACK, rcv, snd + 3 * 1460, 65535, NULL, 0);
+		rig_down();
+	}
+}
+
 static void
 t_rto_go_back_n(void **st)
 {
@@ -1052,7 +1303,7 @@ t_rto_go_back_n(void **st)
 	struct wp_tcp_info info;
 
 	(void)st;
-	rig_up();
+	rig_up_rto_only();
 	open_passive();
 	fill(pl, sizeof(pl), 0);
 	assert_int_equal(wp_tcp_send_bytes(A.c, pl, 4 * 1460), 0);
@@ -1633,6 +1884,11 @@ main(void)
 		cmocka_unit_test(t_sack_recovery_two_holes),
 		cmocka_unit_test(t_sack_rto_skips_sacked),
 		cmocka_unit_test(t_rto_go_back_n),
+		cmocka_unit_test(t_rack_reorder_window),
+		cmocka_unit_test(t_tlp_tail_probe),
+		cmocka_unit_test(t_tlp_single_segment_waits_for_delack),
+		cmocka_unit_test(t_recovery_probe_resends_hole),
+		cmocka_unit_test(t_head_segment_stops_at_sack),
 		cmocka_unit_test(t_delayed_ack),
 		cmocka_unit_test(t_zero_window_persist),
 		cmocka_unit_test(t_receive_window_and_update),
