@@ -172,9 +172,11 @@ wp_tcp_loss_fire(struct wp_tcp_conn *c)
 	if (c->snd_una == c->snd_max || c->persist || !loss_state(c->state))
 		return;
 	if (!c->in_recovery && c->sb_n > 0) {
-		/* the reordering window ran out: the hole is lost */
+		/* the reordering window ran out: the hole is lost; if its
+		 * retransmission meets silence, probe as in any recovery */
 		net->stats.tcp_rack_recoveries++;
 		wp_tcp_recovery_enter(c);
+		wp_tcp_loss_arm(c);
 		return;
 	}
 	net->stats.tcp_loss_probes++;

@@ -1081,8 +1081,9 @@ open_sack_rtt_send(int64_t rtt, uint8_t *pl, uint32_t n)
 /* RACK's reordering window: one duplicate ACK shows segment 0 missing
  * below SACKed segment 1. With three duplicate ACKs out of reach (the
  * window holds 4 segments), the hole is resent srtt/4 after that ACK, not
- * after an RTO; a second ACK does not restart the wait. Without the loss
- * timer the same hole waits for the RTO. */
+ * after an RTO; a second ACK does not restart the wait; if nothing
+ * answers, the recovery probe follows. Without the loss timer the same
+ * hole waits for the RTO. */
 static void
 t_rack_reorder_window(void **st)
 {
@@ -1107,6 +1108,14 @@ t_rack_reorder_window(void **st)
 	assert_true(E.net->tcp->conns[0].in_recovery);
 	assert_int_equal(stats().tcp_rack_recoveries, 1);
 	assert_int_equal(stats().tcp_fast_retransmits, 1);
+	clear();
+	/* that retransmission meets silence too: the hole again after PTO */
+	wph_advance(&E, WPH_MS(39));
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_MS(2));
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd, rcv);
+	assert_int_equal(stats().tcp_loss_probes, 1);
 	clear();
 	peer_seg(WPH_ACK, rcv, snd + 4 * mss, 65535, NULL, 0);
 	assert_false(E.net->tcp->conns[0].in_recovery);
