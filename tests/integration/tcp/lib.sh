@@ -246,7 +246,7 @@ wpt_topology_up() {
 
 wpt_vdev() {
 	case "$WPT_TRANSPORT" in
-	af_packet) echo "net_af_packet0,iface=$WPT_IF_APP" ;;
+	af_packet) echo "net_af_packet0,iface=$WPT_IF_APP,framecnt=${WPT_AFP_FRAMES:-4096}" ;;
 	af_xdp) echo "net_af_xdp0,iface=$WPT_IF_APP,start_queue=0,queue_count=1" ;;
 	esac
 }

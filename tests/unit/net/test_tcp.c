@@ -32,6 +32,7 @@ struct app {
 	uint32_t data_calls;
 	bool no_recved;              /* do not wp_tcp_recved() what arrives */
 	bool abort_on_data;
+	bool close_on_fin;           /* wp_tcp_close() from peer_closed */
 	struct wp_tcp_conn *c;
 };
 
@@ -94,8 +95,9 @@ static void
 cb_peer_closed(void *arg, struct wp_tcp_conn *c)
 {
 	(void)arg;
-	(void)c;
 	A.peer_closed++;
+	if (A.close_on_fin)
+		assert_int_equal(wp_tcp_close(c), 0);
 }
 
 static void
@@ -1380,13 +1382,32 @@ t_delayed_ack(void **st)
 	expect(0, WPH_ACK, snd, rcv + 20);
 	rcv += 20;
 	clear();
-	/* FIN: ACK at once */
+	/* FIN into CLOSE_WAIT: delayed too, for the application's answer or
+	 * FIN to carry (Linux's pingpong mode); none comes: a pure ACK */
 	peer_seg(WPH_ACK | WPH_FIN, rcv, snd, 65535, pl, 10);
+	assert_int_equal(nout(), 0);
+	assert_int_equal(state(), WP_TCP_CLOSE_WAIT);
+	wph_advance(&E, WPH_MS(40));
 	assert_int_equal(nout(), 1);
 	expect(0, WPH_ACK, snd, rcv + 11);
 	clear();
 	wph_advance(&E, WPH_MS(100));
 	assert_int_equal(nout(), 0);                 /* nothing left pending */
+	/* the application answers within the delay: the FIN's ACK rides on
+	 * its FIN, no pure ACK */
+	rig_down();
+	rig_up_conf(&cf);
+	open_passive();
+	peer_seg(WPH_ACK | WPH_FIN, rcv, snd, 65535, NULL, 0);
+	assert_int_equal(nout(), 0);
+	wph_advance(&E, WPH_MS(5));
+	assert_int_equal(wp_tcp_send_bytes(A.c, "bye", 3), 0);
+	assert_int_equal(wp_tcp_close(A.c), 0);
+	wp_net_flush(E.net);
+	wph_advance(&E, WPH_MS(100));
+	assert_int_equal(nout(), 2);
+	expect(0, WPH_ACK, snd, rcv + 1);
+	expect(1, WPH_ACK | WPH_FIN, snd + 3, rcv + 1);
 	rig_down();
 }
 
@@ -1529,6 +1550,63 @@ t_out_of_order_fill_and_sack(void **st)
 	assert_int_equal(E.net->tcp->mbufs_held, 0);
 	s = stats();
 	assert_int_equal(s.tcp_ooo_segs, 3);
+	rig_down();
+}
+
+/* A bare FIN overtakes the last data segment (reordering): held as an
+ * out-of-order FIN with nothing queued out of order, it takes effect the
+ * moment the data fills the gap - one ACK for data and FIN, CLOSE_WAIT. */
+static void
+t_fin_overtakes_data(void **st)
+{
+	static uint8_t pl[1000];
+
+	(void)st;
+	rig_up();
+	open_passive();
+	fill(pl, sizeof(pl), 0);
+	peer_seg(WPH_ACK | WPH_FIN, rcv + 1000, snd, 65535, NULL, 0);
+	expect(0, WPH_ACK, snd, rcv);                /* duplicate ACK */
+	assert_int_equal(A.peer_closed, 0);
+	clear();
+	peer_seg(WPH_ACK, rcv, snd, 65535, pl, 1000);
+	assert_int_equal(A.rx_len, 1000);
+	assert_int_equal(A.peer_closed, 1);
+	assert_int_equal(state(), WP_TCP_CLOSE_WAIT);
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd, rcv + 1001);
+	rig_down();
+}
+
+/* A server that closes as soon as the client's FIN arrives (the usual
+ * end of a request/response exchange): the FIN's ACK rides on our FIN, one
+ * segment, no pure ACK before it (which, reordered behind our FIN, would
+ * reach the client in TIME_WAIT as an old ACK; see fin_received). An
+ * application that does not answer gets the pure ACK. */
+static void
+t_fin_ack_rides_on_close(void **st)
+{
+	(void)st;
+	rig_up();
+	open_passive();
+	A.close_on_fin = true;
+	peer_seg(WPH_ACK | WPH_FIN, rcv, snd, 65535, NULL, 0);
+	assert_int_equal(A.peer_closed, 1);
+	assert_int_equal(state(), WP_TCP_LAST_ACK);
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK | WPH_FIN, snd, rcv + 1);
+	clear();
+	peer_seg(WPH_ACK, rcv + 1, snd + 1, 65535, NULL, 0);
+	assert_int_equal(state(), WP_TCP_CLOSED);
+	assert_int_equal(A.reason, WP_TCP_CLOSE_NORMAL);
+	rig_down();
+
+	rig_up();
+	open_passive();
+	peer_seg(WPH_ACK | WPH_FIN, rcv, snd, 65535, NULL, 0);
+	assert_int_equal(state(), WP_TCP_CLOSE_WAIT);
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, snd, rcv + 1);
 	rig_down();
 }
 
@@ -1683,6 +1761,80 @@ t_syn_cookies(void **st)
 	s = stats();
 	assert_int_equal(s.tcp_syncookies_ok, 1);
 	assert_int_equal(s.tcp_conns, 3);
+	rig_down();
+}
+
+/* A duplicated SYN straddles the moment the backlog frees up: the first
+ * copy gets a cookie SYN-ACK, the second a real SYN_RECEIVED connection
+ * with another ISS (and window scaling, which a cookie without timestamps
+ * cannot carry). The peer answers the cookie: the connection takes the
+ * cookie's ISS and options instead of resetting the peer. */
+static void
+t_syn_cookie_adopted(void **st)
+{
+	struct wp_net_conf cf;
+	uint8_t o[40], n;
+	struct wp_tcp_opts oo;
+	struct wp_tcp_info info;
+	uint32_t cookie, iss0;
+	uint64_t rst0;
+	struct wph_tcp_seg other = { .sport = 50000, .dport = LPORT, .seq = 7,
+				     .flags = WPH_SYN, .win = 1000 };
+	struct wph_tcp_seg syn = { .sport = PPORT, .dport = LPORT, .seq = PISN,
+				   .flags = WPH_SYN, .win = 1000 };
+
+	(void)st;
+	rig_conf(&cf);
+	cf.syn_backlog = 1;
+	rig_up_conf(&cf);
+	n = syn_opts(o, 1460, 5, true, false, 0, 0);
+	other.opts = syn.opts = o;
+	other.optlen = syn.optlen = n;
+	wph_inject_tcp(&E, &other);                  /* fills the backlog */
+	out(0);
+	iss0 = F.tcp.seq;
+	clear();
+	wph_inject_tcp(&E, &syn);                    /* first copy: cookie */
+	out(0);
+	cookie = F.tcp.seq;
+	oo = out_opts();
+	assert_false(oo.present & WP_TCPOPT_WSCALE);
+	assert_int_equal(stats().tcp_syncookies_sent, 1);
+	clear();
+	other.flags = WPH_ACK;
+	other.seq = 8;
+	other.ack = iss0 + 1;
+	other.opts = NULL;
+	other.optlen = 0;
+	wph_inject_tcp(&E, &other);                  /* the backlog frees up */
+	assert_int_equal(A.accepted, 1);
+	wp_tcp_abort(A.c);                           /* (one RST, not ours to test) */
+	rst0 = stats().tcp_rst_sent;
+	wp_net_flush(E.net);
+	clear();
+	wph_inject_tcp(&E, &syn);                    /* second copy: a real one */
+	out(0);
+	assert_int_not_equal(F.tcp.seq, cookie);
+	oo = out_opts();
+	assert_true(oo.present & WP_TCPOPT_WSCALE);
+	assert_int_equal(state(), WP_TCP_SYN_RECEIVED);
+	clear();
+	peer_seg(WPH_ACK | WPH_PSH, PISN + 1, cookie + 1, 1000, "hi", 2);
+	assert_int_equal(A.accepted, 2);
+	assert_int_equal(state(), WP_TCP_ESTABLISHED);
+	assert_int_equal(A.rx_len, 2);
+	assert_int_equal(nout(), 1);
+	expect(0, WPH_ACK, cookie + 1, PISN + 3);
+	assert_int_equal(stats().tcp_rst_sent, rst0);
+	assert_int_equal(stats().tcp_syncookies_ok, 1);
+	wp_tcp_info(A.c, &info);
+	assert_int_equal(info.snd_wscale, 0);        /* as the cookie SYN-ACK said */
+	assert_int_equal(info.rcv_wscale, 0);
+	assert_int_equal(info.snd_wnd, 1000);
+	clear();
+	assert_int_equal(wp_tcp_send_bytes(A.c, "ok", 2), 0);
+	wp_net_flush(E.net);
+	expect(0, WPH_ACK, cookie + 1, PISN + 3);
 	rig_down();
 }
 
@@ -1902,9 +2054,12 @@ main(void)
 		cmocka_unit_test(t_zero_window_persist),
 		cmocka_unit_test(t_receive_window_and_update),
 		cmocka_unit_test(t_out_of_order_fill_and_sack),
+		cmocka_unit_test(t_fin_overtakes_data),
+		cmocka_unit_test(t_fin_ack_rides_on_close),
 		cmocka_unit_test(t_timestamps_paws),
 		cmocka_unit_test(t_keepalive_give_up),
 		cmocka_unit_test(t_syn_cookies),
+		cmocka_unit_test(t_syn_cookie_adopted),
 		cmocka_unit_test(t_no_flow_rst_and_bad_input),
 		cmocka_unit_test(t_icmp_errors),
 		cmocka_unit_test(t_arp_failure_on_connect),
