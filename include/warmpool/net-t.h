@@ -59,7 +59,7 @@ enum wp_net_drop {
 	WP_DROP_TCP_SYN,        /* SYN on a synchronised connection (challenge ACK) */
 	WP_DROP_TCP_PAWS,       /* timestamp older than ts_recent (RFC 7323) */
 	WP_DROP_TCP_BACKLOG,    /* listener full and cookies off/invalid */
-	WP_DROP_TCP_COOKIE,     /* ACK carrying a bad or stale SYN cookie */
+	WP_DROP_TCP_COOKIE,     /* ACK with a bad or stale SYN cookie (no RST) */
 	WP_DROP_TCP_OOO_FULL,   /* out-of-order queue full */
 	WP_DROP_TCP_NO_CONN,    /* flow table full */
 	WP_DROP_NOMEM,          /* mbuf allocation failed */
@@ -132,6 +132,7 @@ struct wp_net_stats {
 	uint64_t drops[WP_DROP__COUNT];
 	uint64_t arp_requests_sent;
 	uint64_t arp_replies_sent;
+	uint64_t arp_evictions;    /* live entries dropped to make room */
 	uint64_t icmp_echo_replies;
 	uint64_t icmp_errors_in;   /* ICMP errors delivered to TCP */
 	/* TCP */
@@ -149,6 +150,9 @@ struct wp_net_stats {
 	uint64_t tcp_loss_probes;   /* segments sent by the loss timer (TLP) */
 	uint64_t tcp_rack_recoveries; /* recoveries begun by the reordering
 				     * window, before 3 duplicate ACKs */
+	uint64_t tcp_idle_restarts; /* cwnd back to the initial window after
+				     * an idle RTO (RFC 5681 4.1) */
+	uint64_t tcp_syn_data;      /* SYN payload kept for the handshake */
 	uint64_t tcp_dup_segs;        /* entirely old data received */
 	uint64_t tcp_ooo_segs;        /* queued out of order */
 	uint64_t tcp_challenge_acks;  /* RFC 5961 */

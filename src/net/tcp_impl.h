@@ -64,6 +64,7 @@
 #define WP_TCP_RACK_MIN_NS 1000000LL                /* reordering allowance, 1 ms */
 #define WP_TCP_TLP_DELACK_NS (200LL * 1000000LL)    /* RFC 8985 WCDelAckT */
 #define WP_TCP_TLP_MAX 2                            /* loss probes per silence */
+#define WP_TCP_NS_PER_S 1000000000LL
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
@@ -115,6 +116,7 @@ struct wp_tcp_conn {
 	bool cookie;          /* created from a SYN cookie */
 	bool in_rx;           /* inside the `data` callback */
 	bool wnd_update;      /* recved() there wants a window update */
+	bool syn_timeout;     /* our SYN or SYN-ACK was resent by the RTO */
 	uint16_t busy;
 
 	/* send sequence space */
@@ -134,6 +136,7 @@ struct wp_tcp_conn {
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd, ssthresh, recover, ca_acked;
 	uint8_t dupacks;
+	int64_t last_data_ns;           /* data last sent (0 = never): idle restart */
 
 	/* SACK scoreboard (tcp_sack.c): sorted disjoint ranges above
 	 * snd_una the peer holds; recovery resends holes up to high_rxt in
@@ -235,6 +238,8 @@ void wp_tcp_conn_init_common(struct wp_tcp_conn *c);
 void wp_tcp_enter_time_wait(struct wp_tcp_conn *c);
 /* Mark the connection established and tell the application. */
 void wp_tcp_established(struct wp_tcp_conn *c, void *larg);
+/* RFC 6928 initial window: min(10 MSS, max(2 MSS, 14600)). */
+uint32_t wp_tcp_initial_window(const struct wp_tcp_conn *c);
 
 /* ---- tcp_in.c ---- */
 /* (wp_tcp_input, net_impl.h) */

@@ -17,6 +17,12 @@
  * it empties the queue or is at least half the largest window the peer has
  * offered; otherwise the persist timer forces it later.
  *
+ * Congestion window: RFC 6928 initial window (one segment after a SYN
+ * timeout, RFC 5681 3.1), and back to at most that after more than an RTO
+ * without sending data (RFC 5681 4.1, ssthresh kept at 3/4 of the old
+ * window as RFC 2861 and Linux do): a pooled session that sat idle does
+ * not burst the window it had.
+ *
  * Zero-window probes and keep-alives are Linux style: a segment without
  * data at snd_una - 1, which any RFC 9293 receiver answers with an ACK
  * carrying its current window.
@@ -289,6 +295,8 @@ wp_tcp_xmit(struct wp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 
 	net->stats.tcp_segs_out++;
 	seglen = len + (syn ? 1 : 0) + ((flags & WP_TH_FIN) ? 1 : 0);
+	if (len > 0)
+		c->last_data_ns = net->now;
 	if (seglen > 0) {
 		if (seq_lt(seq, c->snd_max)) {
 			net->stats.tcp_retransmits++;
@@ -442,11 +450,33 @@ send_segs(struct wp_tcp_conn *c)
 	return sent;
 }
 
+/* RFC 5681 4.1: no data sent for more than an RTO, so cwnd no longer
+ * measures the path; restart from at most the initial window. ssthresh
+ * keeps 3/4 of the old cwnd (RFC 2861, as Linux) so slow start climbs back
+ * quickly to where the path was. A pooled session reused after an idle
+ * spell starts like a fresh one instead of bursting an old window. */
+static void
+idle_restart(struct wp_tcp_conn *c)
+{
+	int64_t now = c->tcp->net->now;
+	uint32_t rw = wp_tcp_initial_window(c);
+
+	if (c->snd_una != c->snd_max || c->last_data_ns == 0 ||
+	    now - c->last_data_ns <= wp_tcp_rto_now(c) || c->cwnd <= rw)
+		return;
+	if (c->ssthresh < c->cwnd / 4 * 3)
+		c->ssthresh = c->cwnd / 4 * 3;
+	c->cwnd = rw;
+	c->ca_acked = 0;
+	c->tcp->net->stats.tcp_idle_restarts++;
+}
+
 void
 wp_tcp_output(struct wp_tcp_conn *c)
 {
 	if (!output_state(c->state))
 		return;
+	idle_restart(c);
 	if (send_segs(c) > 0)
 		wp_tcp_loss_arm(c);
 	if (c->snd_nxt == c->snd_una && c->snd_una == c->snd_max &&
@@ -595,6 +625,7 @@ rto_fire(struct wp_tcp_conn *c)
 	c->tcp->net->stats.tcp_rto_fires++;
 	c->rtt_timing = false;
 	if (c->state == WP_TCP_SYN_SENT || c->state == WP_TCP_SYN_RECEIVED) {
+		c->syn_timeout = true;
 		(void)wp_tcp_xmit(c, c->iss, 0, WP_TH_SYN);
 		wp_tcp_rtx_arm(c);
 		return;
