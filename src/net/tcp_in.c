@@ -18,18 +18,20 @@
  * Choices: data on a SYN is held (out-of-order queue at irs + 1) and
  * delivered when the handshake completes, data on a SYN-ACK is delivered
  * at once (data on a simultaneous-open SYN and on a cookie SYN is not
- * kept: the peer resends it); NewReno leaves recovery with cwnd = min(ssthresh, max(flight, MSS) +
- * MSS) (RFC 6582 3.2 step 3, option 1), with SACK cwnd = ssthresh
- * (option 2); losses are found by duplicate ACKs and SACK (tcp_sack.c)
- * and by the loss timer (tcp_recovery.c); a SYN for a tuple in TIME_WAIT
- * with a higher sequence number or timestamp ends the TIME_WAIT and opens
- * a new connection (RFC 6191 style, as Linux); RST in TIME_WAIT ends it (Linux's
- * default, not RFC 1337); segments without a timestamp on a timestamp
- * connection are accepted (as Linux, where RFC 7323 says drop); an ACK
- * whose SYN cookie does not check is dropped without the RST of RFC 9293
- * 3.10.7.2 (it may be a cookie connection's later segment arriving first);
- * a SYN_RECEIVED connection answered with the ACK of a cookie for the
- * same SYN becomes the cookie's connection.
+ * kept: the peer resends it); NewReno leaves recovery with cwnd =
+ * min(ssthresh, max(flight, MSS) + MSS) (RFC 6582 3.2 step 3, option 1),
+ * with SACK cwnd = ssthresh (option 2); losses are found by duplicate
+ * ACKs and SACK (tcp_sack.c) and by the loss timer (tcp_recovery.c); a
+ * SYN for a tuple in TIME_WAIT with a higher sequence number or timestamp
+ * ends the TIME_WAIT and opens a new connection (RFC 6191 style, as
+ * Linux); RST in TIME_WAIT ends it (Linux's default, not RFC 1337); the
+ * ACK of a peer's FIN in CLOSE_WAIT is delayed like a data ACK so the
+ * application's answer or FIN can carry it; segments without a timestamp
+ * on a timestamp connection are accepted (as Linux, where RFC 7323 says
+ * drop); an ACK whose SYN cookie does not check is dropped without the
+ * RST of RFC 9293 3.10.7.2 (it may be a cookie connection's later segment
+ * arriving first); a SYN_RECEIVED connection answered with the ACK of a
+ * cookie for the same SYN becomes the cookie's connection.
  *
  * Every segment that is not consumed (delivered, queued) is freed: through
  * wp_net_drop with its reason when it is refused, plainly when it was
