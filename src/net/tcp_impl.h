@@ -148,6 +148,8 @@ struct wp_tcp_conn {
 	int64_t reo_start;              /* outside recovery: when the scoreboard
 					 * first showed a hole (0 = none) */
 	uint8_t probes;                 /* loss probes since snd_una last moved */
+	int64_t loss_at;                /* loss timer deadline (tcp_recovery.c) */
+	int64_t loss_timer_at;          /* what the wheel timer is armed for */
 
 	/* RTT / RTO (RFC 6298) */
 	int64_t srtt, rttvar, rto;      /* ns; srtt 0 = no sample yet */

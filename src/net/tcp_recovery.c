@@ -128,6 +128,20 @@ pto(const struct wp_tcp_conn *c)
 	return p > min ? p : min;
 }
 
+/* The deadline moves later with nearly every ACK; the wheel timer is only
+ * moved when the deadline comes earlier. A timer that fires before the
+ * current deadline just goes again (wp_tcp_loss_fire), so a stream of
+ * ACKs costs a store each instead of a wheel operation. */
+static void
+loss_timer_set(struct wp_tcp_conn *c, int64_t when)
+{
+	c->loss_at = when;
+	if (!wp_timer_armed(&c->t[WP_TT_LOSS]) || when < c->loss_timer_at) {
+		c->loss_timer_at = when;
+		wp_tcp_timer_arm(c, WP_TT_LOSS, when);
+	}
+}
+
 void
 wp_tcp_loss_arm(struct wp_tcp_conn *c)
 {
@@ -149,7 +163,7 @@ wp_tcp_loss_arm(struct wp_tcp_conn *c)
 	} else {
 		when = net->now + pto(c);
 	}
-	wp_tcp_timer_arm(c, WP_TT_LOSS, when);
+	loss_timer_set(c, when);
 }
 
 /* Resend the last segment sent (up to one MSS ending at snd_max, with our
@@ -171,6 +185,11 @@ wp_tcp_loss_fire(struct wp_tcp_conn *c)
 
 	if (c->snd_una == c->snd_max || c->persist || !loss_state(c->state))
 		return;
+	if (net->now < c->loss_at) {           /* moved later since armed */
+		c->loss_timer_at = c->loss_at;
+		wp_tcp_timer_arm(c, WP_TT_LOSS, c->loss_at);
+		return;
+	}
 	if (!c->in_recovery && c->sb_n > 0) {
 		/* the reordering window ran out: the hole is lost; if its
 		 * retransmission meets silence, probe as in any recovery */
@@ -192,5 +211,5 @@ wp_tcp_loss_fire(struct wp_tcp_conn *c)
 	wp_tcp_rtx_arm(c);
 	/* silence again: one more probe, twice as late, then the RTO */
 	if (++c->probes < WP_TCP_TLP_MAX)
-		wp_tcp_timer_arm(c, WP_TT_LOSS, net->now + (pto(c) << c->probes));
+		loss_timer_set(c, net->now + (pto(c) << c->probes));
 }
