@@ -52,7 +52,8 @@ static struct {
 	uint64_t requests;        /* 0 = timed */
 	const char *mode;
 	int json;
-} opt = { 64, 64, 3.0, 0, "rr", 0 };
+	int no_rack_tlp;          /* wp_net_conf.rack_tlp off */
+} opt = { 64, 64, 3.0, 0, "rr", 0, 0 };
 
 static struct side A, B;
 static char reqbuf[65536];
@@ -219,6 +220,7 @@ side_init(struct side *s, const char *name, struct rte_ring *rx, struct rte_ring
 	nc.max_conns = 2 * MAX_CONNS;
 	nc.sndbuf = nc.rcvbuf = 1 << 20;
 	nc.time_wait_ns = 10 * 1000 * 1000;
+	nc.rack_tlp = !opt.no_rack_tlp;
 	s->net = wp_net_create(&nc, &io, mp, rte_socket_id(), now);
 	return s->net == NULL ? -rte_errno : 0;
 }
@@ -243,6 +245,7 @@ usage(FILE *f)
 		"  --seconds S        measured time (default 3)\n"
 		"  --requests N       rr: stop after exactly N requests (for callgrind)\n"
 		"  --json             one JSON line with the figures\n"
+		"  --no-rack-tlp      stacks without the loss timer (its cost)\n"
 		"  -h, --help\n", MAX_CONNS);
 }
 
@@ -256,6 +259,7 @@ parse_args(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "requests", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-rack-tlp", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -269,6 +273,7 @@ parse_args(int argc, char **argv)
 		case 't': opt.seconds = strtod(optarg, NULL); break;
 		case 'n': opt.requests = strtoull(optarg, NULL, 10); break;
 		case 'j': opt.json = 1; break;
+		case 'r': opt.no_rack_tlp = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}

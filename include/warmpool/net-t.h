@@ -59,7 +59,7 @@ enum wp_net_drop {
 	WP_DROP_TCP_SYN,        /* SYN on a synchronised connection (challenge ACK) */
 	WP_DROP_TCP_PAWS,       /* timestamp older than ts_recent (RFC 7323) */
 	WP_DROP_TCP_BACKLOG,    /* listener full and cookies off/invalid */
-	WP_DROP_TCP_COOKIE,     /* ACK carrying a bad or stale SYN cookie */
+	WP_DROP_TCP_COOKIE,     /* ACK with a bad or stale SYN cookie (no RST) */
 	WP_DROP_TCP_OOO_FULL,   /* out-of-order queue full */
 	WP_DROP_TCP_NO_CONN,    /* flow table full */
 	WP_DROP_NOMEM,          /* mbuf allocation failed */
@@ -98,6 +98,9 @@ struct wp_net_conf {
 	bool opt_timestamps;      /* offer/accept RFC 7323 timestamps */
 	bool opt_wscale;          /* offer/accept window scaling */
 	int64_t delack_ns;        /* delayed ACK timeout; 0 = ACK every segment */
+	bool rack_tlp;            /* time-based loss detection and tail loss
+				   * probes (RFC 8985, simplified); false: only
+				   * duplicate ACKs and the RTO find losses */
 	int64_t rto_initial_ns;   /* RFC 6298: 1 s */
 	int64_t rto_min_ns;       /* RFC 6298: 1 s; Linux uses 200 ms */
 	int64_t rto_max_ns;       /* backoff cap, >= 60 s per RFC 6298 */
@@ -140,6 +143,7 @@ struct wp_net_stats {
 	uint64_t drops[WP_DROP__COUNT];
 	uint64_t arp_requests_sent;
 	uint64_t arp_replies_sent;
+	uint64_t arp_evictions;    /* live entries dropped to make room */
 	uint64_t icmp_echo_replies;
 	uint64_t icmp_errors_in;   /* ICMP errors delivered to TCP */
 	/* TCP */
@@ -154,6 +158,12 @@ struct wp_net_stats {
 	uint64_t tcp_rto_fires;
 	uint64_t tcp_sack_rexmits;  /* holes resent from the SACK scoreboard */
 	uint64_t tcp_sack_rounds;   /* lost retransmissions detected by SACK */
+	uint64_t tcp_loss_probes;   /* segments sent by the loss timer (TLP) */
+	uint64_t tcp_rack_recoveries; /* recoveries begun by the reordering
+				     * window, before 3 duplicate ACKs */
+	uint64_t tcp_idle_restarts; /* cwnd back to the initial window after
+				     * an idle RTO (RFC 5681 4.1) */
+	uint64_t tcp_syn_data;      /* SYN payload kept for the handshake */
 	uint64_t tcp_dup_segs;        /* entirely old data received */
 	uint64_t tcp_ooo_segs;        /* queued out of order */
 	uint64_t tcp_challenge_acks;  /* RFC 5961 */

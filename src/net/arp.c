@@ -18,6 +18,10 @@
  *    PENDING entry keeps a FIFO list of nodes, so frames leave in the
  *    order they were queued.
  *
+ * Full: resolving a new next hop when 3/4 of the slots are taken evicts
+ * the VALID entry confirmed longest ago (stats.arp_evictions); pending
+ * and static entries stay, and learning from requests never evicts.
+ *
  * Timers: `next_due` is the earliest retry/expiry of any entry, so
  * wp_arp_timers() is one compare when nothing is due; when something is,
  * it sweeps the table once (rare: per retry interval or expiry).
@@ -313,6 +317,30 @@ wp_arp_enqueue(struct wp_arp *a, uint32_t i, struct rte_mbuf *m)
 	a->queued++;
 }
 
+/* The cache is full (3/4 of its slots) of entries that are alive: make
+ * room for a next hop we must resolve now by dropping the VALID entry
+ * confirmed longest ago (the earliest expiry). PENDING entries hold
+ * frames and STATIC ones are configuration, so neither goes. A linear
+ * scan, but only on this path: a cache sized for its next hops never
+ * takes it. Learning a sender that merely talks to us never evicts (an
+ * ARP flood must not push out the next hops we use). */
+static bool
+wp_arp_evict(struct wp_net *net)
+{
+	struct wp_arp *a = net->arp;
+	uint32_t i, victim = WP_ARP_NIL;
+
+	for (i = 0; i <= a->mask; i++)
+		if (a->e[i].state == WP_ARP_VALID &&
+		    (victim == WP_ARP_NIL || a->e[i].due < a->e[victim].due))
+			victim = i;
+	if (victim == WP_ARP_NIL)
+		return false;
+	wp_arp_delete(a, victim);
+	net->stats.arp_evictions++;
+	return true;
+}
+
 int
 wp_arp_resolve(struct wp_net *net, uint32_t ip, struct rte_mbuf *m, uint8_t mac[6])
 {
@@ -341,7 +369,9 @@ wp_arp_resolve(struct wp_net *net, uint32_t ip, struct rte_mbuf *m, uint8_t mac[
 	}
 	if (i < 0) {
 		i = wp_arp_insert(a, ip);
-		if (i < 0) {    /* cache full of live entries */
+		if (i < 0 && wp_arp_evict(net))
+			i = wp_arp_insert(a, ip);
+		if (i < 0) {    /* full of pending and static entries */
 			wp_net_drop(net, m, WP_DROP_ARP_QUEUE_FULL);
 			return -ENOBUFS;
 		}

@@ -103,6 +103,7 @@ wp_net_conf_default(struct wp_net_conf *c)
 	c->opt_timestamps = true;
 	c->opt_wscale = true;
 	c->delack_ns = 40 * WP_NS_PER_MS;
+	c->rack_tlp = true;
 	c->rto_initial_ns = 1 * WP_NS_PER_S;
 	c->rto_min_ns = 1 * WP_NS_PER_S;
 	c->rto_max_ns = 60 * WP_NS_PER_S;

@@ -356,6 +356,7 @@ wp_tcp_enter_time_wait(struct wp_tcp_conn *c)
 	c->state = WP_TCP_TIME_WAIT;
 	wp_tcp_timer_cancel(c, WP_TT_RTX);
 	wp_tcp_timer_cancel(c, WP_TT_DELACK);
+	wp_tcp_timer_cancel(c, WP_TT_LOSS);
 	c->persist = false;
 	wp_tcp_sq_free(c);
 	wp_tcp_ooo_free(c);
@@ -374,16 +375,32 @@ wp_tcp_enter_time_wait(struct wp_tcp_conn *c)
 		wp_tcp_timer_arm(c, WP_TT_KEEP, net->now + net->conf.time_wait_ns);
 }
 
+uint32_t
+wp_tcp_initial_window(const struct wp_tcp_conn *c)
+{
+	uint32_t iw = 10u * c->mss;
+
+	if (iw > 14600u && iw > 2u * c->mss)
+		iw = 14600u > 2u * c->mss ? 14600u : 2u * c->mss;
+	return iw;
+}
+
 void
 wp_tcp_established(struct wp_tcp_conn *c, void *larg)
 {
-	uint32_t iw;
+	const struct wp_net_conf *cf = &c->tcp->net->conf;
 
 	c->state = WP_TCP_ESTABLISHED;
-	iw = 10u * c->mss;
-	if (iw > 14600u && iw > 2u * c->mss)
-		iw = 14600u > 2u * c->mss ? 14600u : 2u * c->mss;
-	c->cwnd = iw;        /* RFC 6928: min(10 MSS, max(2 MSS, 14600)) */
+	c->cwnd = wp_tcp_initial_window(c);
+	if (c->syn_timeout) {
+		/* RFC 5681 3.1: after a lost SYN or SYN-ACK the initial window
+		 * is one segment; RFC 6298 5.7: without an RTT sample (Karn
+		 * forbids one from a resent SYN) the RTO starts at 3 s */
+		c->cwnd = c->mss;
+		if (c->srtt == 0 && c->rto < 3 * WP_TCP_NS_PER_S)
+			c->rto = 3 * WP_TCP_NS_PER_S < cf->rto_max_ns ? 3 * WP_TCP_NS_PER_S :
+				 cf->rto_max_ns;
+	}
 	c->sq_seq = c->snd_una;
 	wp_tcp_keepalive_arm(c);
 	if (c->fin_queued)

@@ -62,6 +62,9 @@
 #define WP_TCP_CHALLENGE_PER_S 1000                 /* RFC 5961 section 7 */
 #define WP_TCP_SB_MAX 8                             /* SACK scoreboard ranges */
 #define WP_TCP_RACK_MIN_NS 1000000LL                /* reordering allowance, 1 ms */
+#define WP_TCP_TLP_DELACK_NS (200LL * 1000000LL)    /* RFC 8985 WCDelAckT */
+#define WP_TCP_TLP_MAX 2                            /* loss probes per silence */
+#define WP_TCP_NS_PER_S 1000000000LL
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
@@ -72,6 +75,7 @@ enum wp_tcp_timer_kind {
 	WP_TT_RTX = 0,   /* retransmission (SYN, data, FIN) or persist */
 	WP_TT_DELACK,    /* delayed ACK */
 	WP_TT_KEEP,      /* keep-alive, TIME_WAIT, FIN_WAIT_2 orphan */
+	WP_TT_LOSS,      /* reordering window / loss probe (tcp_recovery.c) */
 	WP_TT__COUNT
 };
 
@@ -112,6 +116,7 @@ struct wp_tcp_conn {
 	bool cookie;          /* created from a SYN cookie */
 	bool in_rx;           /* inside the `data` callback */
 	bool wnd_update;      /* recved() there wants a window update */
+	bool syn_timeout;     /* our SYN or SYN-ACK was resent by the RTO */
 	uint16_t busy;
 
 	/* send sequence space */
@@ -131,6 +136,7 @@ struct wp_tcp_conn {
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd, ssthresh, recover, ca_acked;
 	uint8_t dupacks;
+	int64_t last_data_ns;           /* data last sent (0 = never): idle restart */
 
 	/* SACK scoreboard (tcp_sack.c): sorted disjoint ranges above
 	 * snd_una the peer holds; recovery resends holes up to high_rxt in
@@ -139,6 +145,11 @@ struct wp_tcp_conn {
 	struct { uint32_t l, r; } sb[WP_TCP_SB_MAX];
 	uint32_t high_rxt, rxt_round;
 	int64_t rxt_round_ns;           /* when this round began */
+	int64_t reo_start;              /* outside recovery: when the scoreboard
+					 * first showed a hole (0 = none) */
+	uint8_t probes;                 /* loss probes since snd_una last moved */
+	int64_t loss_at;                /* loss timer deadline (tcp_recovery.c) */
+	int64_t loss_timer_at;          /* what the wheel timer is armed for */
 
 	/* RTT / RTO (RFC 6298) */
 	int64_t srtt, rttvar, rto;      /* ns; srtt 0 = no sample yet */
@@ -229,9 +240,25 @@ void wp_tcp_conn_init_common(struct wp_tcp_conn *c);
 void wp_tcp_enter_time_wait(struct wp_tcp_conn *c);
 /* Mark the connection established and tell the application. */
 void wp_tcp_established(struct wp_tcp_conn *c, void *larg);
+/* RFC 6928 initial window: min(10 MSS, max(2 MSS, 14600)). */
+uint32_t wp_tcp_initial_window(const struct wp_tcp_conn *c);
 
 /* ---- tcp_in.c ---- */
 /* (wp_tcp_input, net_impl.h) */
+
+/* ---- tcp_recovery.c ---- */
+/* Bytes of the first unacknowledged segment: from snd_una, at most one
+ * MSS, cut where the peer's first SACKed range begins; *fin: our FIN goes
+ * with them (they end the data and the FIN was sent). */
+uint32_t wp_tcp_head_len(const struct wp_tcp_conn *c, bool *fin);
+/* Resend that segment (NewReno's retransmission, the RTO's first). */
+void wp_tcp_rexmit_head(struct wp_tcp_conn *c);
+/* Fast recovery begins (3 duplicate ACKs or the reordering window ran
+ * out): ssthresh, recover, first retransmission. */
+void wp_tcp_recovery_enter(struct wp_tcp_conn *c);
+/* After an ACK or a transmission: (re)arm or cancel the loss timer. */
+void wp_tcp_loss_arm(struct wp_tcp_conn *c);
+void wp_tcp_loss_fire(struct wp_tcp_conn *c);
 
 /* ---- tcp_sack.c ---- */
 /* Take the SACK blocks of an ACK (after snd_una moved) into the scoreboard. */

@@ -17,6 +17,12 @@
  * it empties the queue or is at least half the largest window the peer has
  * offered; otherwise the persist timer forces it later.
  *
+ * Congestion window: RFC 6928 initial window (one segment after a SYN
+ * timeout, RFC 5681 3.1), and back to at most that after more than an RTO
+ * without sending data (RFC 5681 4.1, ssthresh kept at 3/4 of the old
+ * window as RFC 2861 and Linux do): a pooled session that sat idle does
+ * not burst the window it had.
+ *
  * Zero-window probes and keep-alives are Linux style: a segment without
  * data at snd_una - 1, which any RFC 9293 receiver answers with an ACK
  * carrying its current window.
@@ -289,6 +295,8 @@ wp_tcp_xmit(struct wp_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 
 	net->stats.tcp_segs_out++;
 	seglen = len + (syn ? 1 : 0) + ((flags & WP_TH_FIN) ? 1 : 0);
+	if (len > 0)
+		c->last_data_ns = net->now;
 	if (seglen > 0) {
 		if (seq_lt(seq, c->snd_max)) {
 			net->stats.tcp_retransmits++;
@@ -388,22 +396,20 @@ wp_tcp_rst_reply(struct wp_tcp *tcp, uint32_t src, uint32_t dst, uint16_t sport,
 static void
 persist_arm(struct wp_tcp_conn *c);
 
-void
-wp_tcp_output(struct wp_tcp_conn *c)
+static bool
+output_state(enum wp_tcp_state s)
 {
-	uint32_t data_end, avail, inflight, usable, len;
+	return s == WP_TCP_ESTABLISHED || s == WP_TCP_CLOSE_WAIT || s == WP_TCP_FIN_WAIT_1 ||
+	       s == WP_TCP_CLOSING || s == WP_TCP_LAST_ACK;
+}
+
+/* Send segments from snd_nxt while the windows allow; returns how many. */
+static uint32_t
+send_segs(struct wp_tcp_conn *c)
+{
+	uint32_t data_end, avail, inflight, usable, len, sent = 0;
 	bool fin;
 
-	switch (c->state) {
-	case WP_TCP_ESTABLISHED:
-	case WP_TCP_CLOSE_WAIT:
-	case WP_TCP_FIN_WAIT_1:
-	case WP_TCP_CLOSING:
-	case WP_TCP_LAST_ACK:
-		break;
-	default:
-		return;
-	}
 	for (;;) {
 		uint32_t cap = c->mss;
 
@@ -432,6 +438,7 @@ wp_tcp_output(struct wp_tcp_conn *c)
 			break;
 		if (wp_tcp_xmit(c, c->snd_nxt, len, fin ? WP_TH_FIN : 0) != 0)
 			break;
+		sent++;
 		c->snd_nxt += len + (fin ? 1 : 0);
 		if (fin)
 			c->fin_sent = true;
@@ -440,6 +447,38 @@ wp_tcp_output(struct wp_tcp_conn *c)
 		if (fin)
 			break;
 	}
+	return sent;
+}
+
+/* RFC 5681 4.1: no data sent for more than an RTO, so cwnd no longer
+ * measures the path; restart from at most the initial window. ssthresh
+ * keeps 3/4 of the old cwnd (RFC 2861, as Linux) so slow start climbs back
+ * quickly to where the path was. A pooled session reused after an idle
+ * spell starts like a fresh one instead of bursting an old window. */
+static void
+idle_restart(struct wp_tcp_conn *c)
+{
+	int64_t now = c->tcp->net->now;
+	uint32_t rw = wp_tcp_initial_window(c);
+
+	if (c->snd_una != c->snd_max || c->last_data_ns == 0 ||
+	    now - c->last_data_ns <= wp_tcp_rto_now(c) || c->cwnd <= rw)
+		return;
+	if (c->ssthresh < c->cwnd / 4 * 3)
+		c->ssthresh = c->cwnd / 4 * 3;
+	c->cwnd = rw;
+	c->ca_acked = 0;
+	c->tcp->net->stats.tcp_idle_restarts++;
+}
+
+void
+wp_tcp_output(struct wp_tcp_conn *c)
+{
+	if (!output_state(c->state))
+		return;
+	idle_restart(c);
+	if (send_segs(c) > 0)
+		wp_tcp_loss_arm(c);
 	if (c->snd_nxt == c->snd_una && c->snd_una == c->snd_max &&
 	    seq_lt(c->snd_nxt, c->sq_seq + c->sq_bytes) &&
 	    !wp_timer_armed(&c->t[WP_TT_RTX]))
@@ -568,9 +607,10 @@ static void
 rto_fire(struct wp_tcp_conn *c)
 {
 	const struct wp_net_conf *cf = &c->tcp->net->conf;
-	uint32_t limit, data_end, len, flight;
+	uint32_t limit, len, flight;
 	bool fin;
 
+	wp_tcp_timer_cancel(c, WP_TT_LOSS);
 	if (c->snd_una == c->snd_max)
 		return;
 	limit = c->state == WP_TCP_SYN_SENT || c->state == WP_TCP_SYN_RECEIVED ?
@@ -585,6 +625,7 @@ rto_fire(struct wp_tcp_conn *c)
 	c->tcp->net->stats.tcp_rto_fires++;
 	c->rtt_timing = false;
 	if (c->state == WP_TCP_SYN_SENT || c->state == WP_TCP_SYN_RECEIVED) {
+		c->syn_timeout = true;
 		(void)wp_tcp_xmit(c, c->iss, 0, WP_TH_SYN);
 		wp_tcp_rtx_arm(c);
 		return;
@@ -607,14 +648,7 @@ rto_fire(struct wp_tcp_conn *c)
 	/* go back N: resend the first unacknowledged segment now, whatever
 	 * the window, the rest (minus what the peer SACKed) as the ACKs
 	 * come back */
-	data_end = c->sq_seq + c->sq_bytes;
-	len = seq_lt(c->snd_una, data_end) ? min_u32(data_end - c->snd_una, c->mss) : 0;
-	{
-		uint32_t una = c->snd_una;
-
-		wp_tcp_sb_skip(c, &una, &len);
-	}
-	fin = c->fin_sent && c->snd_una + len == data_end;
+	len = wp_tcp_head_len(c, &fin);
 	(void)wp_tcp_xmit(c, c->snd_una, len, fin ? WP_TH_FIN : 0);
 	c->snd_nxt = c->snd_una + len + (fin ? 1 : 0);
 	wp_tcp_rtx_arm(c);
@@ -712,6 +746,9 @@ wp_tcp_timer_fire(struct wp_tcp_conn *c, enum wp_tcp_timer_kind k)
 		break;
 	case WP_TT_KEEP:
 		keep_fire(c);
+		break;
+	case WP_TT_LOSS:
+		wp_tcp_loss_fire(c);
 		break;
 	default:
 		break;

@@ -41,7 +41,7 @@
 # mempool check in wp_tcpd.c).
 #
 # Skips: not root, no network namespaces or veth, a missing tool, no
-# AF_XDP in the kernel: the script prints why and exits 77, which meson
+# AF_XDP in the kernel, no /dev/net/tun for net_tap: the script prints why and exits 77, which meson
 # reports as SKIP (never as a pass).
 
 set -u
@@ -135,12 +135,12 @@ wpt_cleanup() {
 # wpt_init TRANSPORT WP_TCPD LINUX_PEER: check what we need (skip if it
 # is missing), set names, install the cleanup trap.
 wpt_init() {
-	WPT_TRANSPORT=${1:?usage: $0 af_packet|af_xdp WP_TCPD LINUX_PEER}
-	WPT_TCPD=${2:?usage: $0 af_packet|af_xdp WP_TCPD LINUX_PEER}
-	WPT_PEER=${3:?usage: $0 af_packet|af_xdp WP_TCPD LINUX_PEER}
+	WPT_TRANSPORT=${1:?usage: $0 af_packet|af_xdp|tap WP_TCPD LINUX_PEER}
+	WPT_TCPD=${2:?usage: $0 af_packet|af_xdp|tap WP_TCPD LINUX_PEER}
+	WPT_PEER=${3:?usage: $0 af_packet|af_xdp|tap WP_TCPD LINUX_PEER}
 	WPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	case "$WPT_TRANSPORT" in
-	af_packet|af_xdp) ;;
+	af_packet|af_xdp|tap) ;;
 	*) echo "unknown transport '$WPT_TRANSPORT'"; exit 2 ;;
 	esac
 	[ -x "$WPT_TCPD" ] || { echo "FAIL: no wp_tcpd at $WPT_TCPD"; exit 1; }
@@ -157,6 +157,7 @@ wpt_init() {
 	WPT_NS_PEER=wpt-peer-$WPT_S
 	WPT_IF_APP=wpt-a-$WPT_S
 	WPT_IF_PEER=wpt-p-$WPT_S
+	[ "$WPT_TRANSPORT" = tap ] && WPT_IF_APP=wpt-t-$WPT_S && WPT_IF_PEER=$WPT_IF_APP
 	WPT_TMP=$(mktemp -d /tmp/wpt-tcp-XXXXXX)
 	WPT_PREFIXES=""
 	WPT_NTCPD=0
@@ -170,6 +171,9 @@ wpt_init() {
 	if [ "$WPT_TRANSPORT" = af_xdp ] &&
 	   ! python3 -c 'import socket; socket.socket(44, socket.SOCK_RAW, 0).close()' 2>/dev/null; then
 		wpt_skip "the kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)"
+	fi
+	if [ "$WPT_TRANSPORT" = tap ] && [ ! -c /dev/net/tun ]; then
+		wpt_skip "no /dev/net/tun (net_tap needs the tun driver)"
 	fi
 	# CPUs: wp_tcpd busy-polls the last one, Linux gets the rest
 	WPT_NCPU=$(nproc)
@@ -244,9 +248,51 @@ wpt_topology_up() {
 	wpt_log "topology up: $WPT_IF_APP ($WPT_MAC_APP) in $WPT_NS_APP <-> $WPT_IF_PEER $WPT_IP_PEER in $WPT_NS_PEER"
 }
 
+# net_tap (DESIGN.md section 8, the multi-queue topology; one queue here):
+# there is no veth. wp_tcpd creates the tap interface in the app namespace
+# when it starts, and wpt_tap_attach moves it into the peer namespace, so
+# the peer's kernel talks straight to the PMD through the tun device. The
+# tap lives as long as wp_tcpd holds it: each wp_tcpd gets its own, and
+# every phase of a test starts with wpt_tcpd_start + wpt_tap_attach.
+wpt_tap_topology_up() {
+	ip netns add "$WPT_NS_PEER" || wpt_skip "cannot create a second network namespace"
+	for ns in "$WPT_NS_APP" "$WPT_NS_PEER"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+		ip -n "$ns" link set lo up
+	done
+	ip netns exec "$WPT_NS_PEER" sysctl -qw net.core.somaxconn=65535 \
+		net.ipv4.tcp_max_syn_backlog=65535 net.ipv4.ip_local_port_range="20000 60999" \
+		>/dev/null
+}
+
+# wpt_tap_attach: after wpt_tcpd_start, give its tap to the peer namespace
+# (offloads off as for veth: real checksums, MSS-sized segments), address
+# it, bring it up; our MAC is the PMD's, from wp_tcpd's ready line.
+wpt_tap_attach() {
+	local name=$1
+	ip -n "$WPT_NS_APP" link set "$WPT_IF_PEER" netns "$WPT_NS_PEER" ||
+		wpt_fail "cannot move $WPT_IF_PEER into $WPT_NS_PEER"
+	ip netns exec "$WPT_NS_PEER" sysctl -qw "net.ipv6.conf.$WPT_IF_PEER.disable_ipv6=1"
+	ip netns exec "$WPT_NS_PEER" ethtool -K "$WPT_IF_PEER" rx off tx off tso off gso off gro off \
+		>/dev/null 2>&1
+	ip netns exec "$WPT_NS_PEER" ethtool -k "$WPT_IF_PEER" |
+		grep -Eq '^(tx-checksumming|tcp-segmentation-offload|generic-segmentation-offload): on' &&
+		wpt_fail "could not turn the offloads off on $WPT_IF_PEER"
+	# the PMD gives the kernel side of the tap its own MAC; a wire with
+	# the same address at both ends is no wire (our ARP drops a sender
+	# claiming our MAC): the peer's end gets a MAC of its own
+	ip -n "$WPT_NS_PEER" link set "$WPT_IF_PEER" address 02:77:70:74:00:02
+	ip -n "$WPT_NS_PEER" addr add "$WPT_IP_PEER/$WPT_PREFIX" dev "$WPT_IF_PEER"
+	ip -n "$WPT_NS_PEER" link set "$WPT_IF_PEER" up
+	WPT_MAC_APP=$(sed -n 's/^ready .*mac=\([0-9a-f:]*\).*/\1/p' "$WPT_TMP/$name.out")
+	wpt_log "tap $WPT_IF_PEER of wp_tcpd $name now in $WPT_NS_PEER ($WPT_IP_PEER), our MAC $WPT_MAC_APP"
+}
+
 wpt_vdev() {
 	case "$WPT_TRANSPORT" in
-	af_packet) echo "net_af_packet0,iface=$WPT_IF_APP" ;;
+	tap) echo "net_tap0,iface=$WPT_IF_APP" ;;
+	af_packet) echo "net_af_packet0,iface=$WPT_IF_APP,framecnt=${WPT_AFP_FRAMES:-4096}" ;;
 	af_xdp) echo "net_af_xdp0,iface=$WPT_IF_APP,start_queue=0,queue_count=1" ;;
 	esac
 }

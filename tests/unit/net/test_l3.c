@@ -319,6 +319,78 @@ t_arp_expiry_and_refresh(void **st)
 	wph_teardown(&e);
 }
 
+/* A full cache (3/4 of arp_entries) of live entries: resolving a new next
+ * hop evicts the one confirmed longest ago, not the newcomer's frame;
+ * learning from a request to us never evicts. */
+static void
+t_arp_full_evicts_oldest(void **st)
+{
+	(void)st;
+	struct wph_env e = { 0 };
+	struct wp_net_stats s;
+	uint8_t b[64], mac[6] = { 0x02, 0, 0, 0, 0x11, 0 };
+	uint8_t ic[8] = { 8 };
+	uint32_t n, k;
+
+	wph_setup(&e);                          /* 64 slots: 48 usable */
+	wph_put16(ic + 2, wp_csum_fold(wp_csum_partial(ic, 8, 0)));
+	for (k = 0; k < 48; k++) {              /* .10 .. .57, 1 ms apart */
+		mac[5] = (uint8_t)k;
+		n = wph_build_arp(b, wph_bcast, 1, mac, WPH_IP(198, 18, 0, 10 + k),
+				  zero_mac, WPH_OUR_IP);
+		wph_inject(&e, b, n);
+		e.now += WPH_MS(1);
+	}
+	wp_net_flush(e.net);
+	wph_cap_clear(&e.cap);
+	/* full: a request from .200 is answered but not learned */
+	mac[5] = 200;
+	n = wph_build_arp(b, wph_bcast, 1, mac, WPH_IP(198, 18, 0, 200), zero_mac, WPH_OUR_IP);
+	wph_inject(&e, b, n);
+	wp_net_flush(e.net);
+	assert_int_equal(e.cap.n, 1);           /* the reply */
+	wph_cap_clear(&e.cap);
+	/* a frame to .100: .10, the oldest, makes room */
+	assert_int_equal(wp_ipv4_output(e.net, wph_mbuf(&e, ic, 8), WPH_IP(198, 18, 0, 100),
+					WP_IPPROTO_ICMP), 0);
+	wp_net_flush(e.net);
+	assert_int_equal(e.cap.n, 1);
+	assert_arp_request(&e, 0, WPH_IP(198, 18, 0, 100), wph_bcast);
+	wp_net_stats(e.net, &s);
+	assert_int_equal(s.arp_evictions, 1);
+	assert_int_equal(arp_pending(&e), 1);
+	wph_cap_clear(&e.cap);
+	/* .11 is still known: straight out */
+	assert_int_equal(wp_ipv4_output(e.net, wph_mbuf(&e, ic, 8), WPH_IP(198, 18, 0, 11),
+					WP_IPPROTO_ICMP), 0);
+	wp_net_flush(e.net);
+	assert_int_equal(e.cap.n, 1);
+	{
+		struct wph_frame f;
+
+		wph_read(&e, 0, &f);
+		assert_int_equal(f.kind, WPH_ICMP);
+		mac[5] = 1;
+		assert_memory_equal(f.eth.dst, mac, 6);
+	}
+	wph_cap_clear(&e.cap);
+	/* .10 was the one evicted; .200 was never learned: both ask again,
+	 * each evicting the next oldest (.11, then .12) */
+	assert_int_equal(wp_ipv4_output(e.net, wph_mbuf(&e, ic, 8), WPH_IP(198, 18, 0, 10),
+					WP_IPPROTO_ICMP), 0);
+	assert_int_equal(wp_ipv4_output(e.net, wph_mbuf(&e, ic, 8), WPH_IP(198, 18, 0, 200),
+					WP_IPPROTO_ICMP), 0);
+	wp_net_flush(e.net);
+	assert_int_equal(e.cap.n, 2);
+	assert_arp_request(&e, 0, WPH_IP(198, 18, 0, 10), wph_bcast);
+	assert_arp_request(&e, 1, WPH_IP(198, 18, 0, 200), wph_bcast);
+	wp_net_stats(e.net, &s);
+	assert_int_equal(s.arp_evictions, 3);
+	assert_int_equal(arp_pending(&e), 3);
+	assert_int_equal(wph_drops(&e, WP_DROP_ARP_QUEUE_FULL), 0);
+	wph_teardown(&e);
+}
+
 static void
 t_gratuitous_arp(void **st)
 {
@@ -974,6 +1046,7 @@ main(void)
 		cmocka_unit_test(t_arp_queue_bound),
 		cmocka_unit_test(t_arp_two_targets),
 		cmocka_unit_test(t_arp_expiry_and_refresh),
+		cmocka_unit_test(t_arp_full_evicts_oldest),
 		cmocka_unit_test(t_gratuitous_arp),
 		cmocka_unit_test(t_static_arp_and_txbuf),
 		cmocka_unit_test(t_icmp_echo_exact),
