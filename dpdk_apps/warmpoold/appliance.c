@@ -1085,6 +1085,17 @@ wpd_appliance_run(const struct wp_config *cfg, const char *path,
 	rconf->spin_polls = cfg->workers.spin_polls;
 	rconf->pause_polls = cfg->workers.pause_polls;
 	rconf->idle_sleep_us = cfg->workers.idle_sleep_us;
+	/* workers snapshot their loop and busy/idle counters twice per
+	 * publishing period, so every CORE record carries a fresh one (the
+	 * live view's rates and BUSY% come from two consecutive records) */
+	if (cfg->telemetry.snapshot_interval_ns > 0) {
+		int64_t ms = cfg->telemetry.snapshot_interval_ns / 2000000;
+
+		if (ms < 10)
+			ms = 10;
+		if ((uint32_t)ms < rconf->stats_interval_ms)
+			rconf->stats_interval_ms = (uint32_t)ms;
+	}
 	nmbufs = cfg->workers.mbufs * D.nworkers;
 	D.mp = rte_pktmbuf_pool_create("wpd_mp", nmbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());

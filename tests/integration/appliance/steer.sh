@@ -174,6 +174,15 @@ for w in (0, 1):
     if (got.get("sent"), got.get("dropped")) != (int(m.group(1)), int(m.group(2))):
         print("handoff %d->%d: ring %s, report %s" % (w, p, got, m.groups()))
         bad += 1
+# every CORE record carries a fresh counters snapshot (the live view's
+# rates and BUSY% come from two consecutive ones)
+for w in (0, 1):
+    loops = [r["loops"] for r in map(json.loads, open(sys.argv[1]))
+             if r.get("type") == "core" and r["worker"] == w]
+    fresh = sum(1 for a, b in zip(loops, loops[1:]) if b > a)
+    if len(loops) < 5 or fresh < 0.8 * (len(loops) - 1):
+        print("worker %d: %d of %d core records fresh" % (w, fresh, len(loops) - 1))
+        bad += 1
 print("export ring: steer and handoff records match the report" if not bad else "mismatches: %d" % bad)
 sys.exit(1 if bad else 0)
 EOF
