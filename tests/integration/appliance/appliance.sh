@@ -53,22 +53,8 @@ wpd_start() {
 
 # wpd_stop: SIGTERM, exit 0, the leak and flow checks of the final report.
 wpd_stop() {
-	local rc i=0
-	kill -TERM "$WPD_PID" 2>/dev/null  # may have exited already (drain test)
-	while kill -0 "$WPD_PID" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -le 150 ] || { kill -KILL "$WPD_PID"; wpa_fail "warmpoold did not stop within 15 s of SIGTERM"; }
-		sleep 0.1
-	done
-	wait "$WPD_PID"
-	rc=$?
+	wpa_wpd_stop
 	WPD_PID=""
-	sed 's/^/  | /' "$WPA_TMP/wpd.out" | grep -v "ready:"
-	[ "$rc" -eq 0 ] || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited $rc after SIGTERM"; }
-	grep -q "drained: every worker" "$WPA_TMP/wpd.out" || wpa_fail "warmpoold did not drain cleanly"
-	grep -q "mbufs: 0 in use after the ports closed.*none lost" "$WPA_TMP/wpd.out" ||
-		wpa_fail "mbufs not all returned"
-	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
 }
 
 # wpd_stat KEY: a number from the worker line of the final report

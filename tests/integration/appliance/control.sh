@@ -61,22 +61,7 @@ PORT=$WPA_WPD_PORT
 RING=$WPA_TMP/telemetry.ring
 url() { echo "http://$VIP:$PORT$1"; }
 
-wpd_stop() {
-	local rc i=0
-	kill -TERM "$WPA_WPD_PID"
-	while kill -0 "$WPA_WPD_PID" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -le 150 ] || { kill -KILL "$WPA_WPD_PID"; wpa_fail "warmpoold did not stop within 15 s"; }
-		sleep 0.1
-	done
-	wait "$WPA_WPD_PID"
-	rc=$?
-	sed 's/^/  | /' "$WPA_TMP/wpd.out" | grep -v "ready:"
-	[ "$rc" -eq 0 ] || { cat "$WPA_TMP/wpd.err"; wpa_fail "warmpoold exited $rc after SIGTERM"; }
-	grep -q "mbufs: 0 in use after the ports closed.*none lost" "$WPA_TMP/wpd.out" ||
-		wpa_fail "mbufs not all returned"
-	! grep -E "stack flows=[1-9]" "$WPA_TMP/wpd.out" || wpa_fail "TCP flows left at stop"
-}
+wpd_stop() { wpa_wpd_stop; }
 
 # wait_line REGEX MAX_MS: wait for a line of warmpoold's output; sets
 # WAITED to the milliseconds waited, fails after MAX_MS. (Not called in
